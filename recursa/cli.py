@@ -13,7 +13,8 @@ import click
 
 # command name -> "module:attribute" of a click command; help text shown without importing it
 COMMANDS: dict[str, tuple[str, str]] = {
-    "parse": ("recursa.commands.parse:parse", "Parse files with tree-sitter: nodes, nesting depth, syntax errors."),
+    "parse": ("recursa.commands.parse:parse_command",
+              "Parse files with tree-sitter: nodes, nesting depth, syntax errors."),
     "analyze": ("recursa.commands.analyze:analyze",
                 "Per function: nesting depth, loops, reasoner iterations, verification verdicts."),
     "verify": ("recursa.commands.verify:verify", "Prove or refute assertions in C / Python programs with Z3."),

@@ -15,6 +15,11 @@ import numpy as np
 
 from recursa.trees.languages import Language, get_language
 
+try:  # the C walk (see setup.py); the Python walk below is the fallback and the reference
+    from recursa.trees import _fastflatten as _fast
+except ImportError:  # pragma: no cover - depends on how the package was built
+    _fast = None
+
 #: Token ids: 0 = no token (internal or anonymous node); 1..256 = the integer literals 0..255 exactly;
 #: the rest = hashed buckets of the leaf text (crc32, stable across processes).
 TOKEN_VOCAB = 8192
@@ -181,18 +186,34 @@ def flatten(tree: Any, source: bytes, language: Language | str, drop_punctuation
             ids.append(tid)
         token[leaf_idx] = ids
 
-    nl = np.frombuffer(source, np.uint8)
-    line_starts = np.r_[0, np.flatnonzero(nl == 10) + 1].astype(np.int64)
     errors = syntax_errors(tree, source) if root.has_error else []
-    return FlatTree(lang.name, parent, kind, token, named, start, end, depth, line_starts, errors)
+    return FlatTree(lang.name, parent, kind, token, named, start, end, depth, _line_starts(source), errors)
+
+
+_PUNCT_CACHE: dict[str, frozenset[int]] = {}
 
 
 def _punctuation_ids(lang: Language) -> frozenset[int]:
-    ts_lang = lang.ts_language
-    return frozenset(
-        i for i in range(ts_lang.node_kind_count)
-        if not ts_lang.node_kind_is_named(i) and ts_lang.node_kind_for_id(i) in _PUNCTUATION
-    )
+    ids = _PUNCT_CACHE.get(lang.name)
+    if ids is None:
+        ts_lang = lang.ts_language
+        ids = _PUNCT_CACHE[lang.name] = frozenset(
+            i for i in range(ts_lang.node_kind_count)
+            if not ts_lang.node_kind_is_named(i) and ts_lang.node_kind_for_id(i) in _PUNCTUATION
+        )
+    return ids
+
+
+def _drop_mask(lang: Language) -> bytes:
+    mask = bytearray(lang.kind_count)
+    for i in _punctuation_ids(lang):
+        mask[i] = 1
+    return bytes(mask)
+
+
+def has_fast_path() -> bool:
+    """Whether the C extension that parses and flattens in one pass is available."""
+    return _fast is not None
 
 
 def syntax_errors(tree: Any, source: bytes, limit: int = 100) -> list[SyntaxDiagnostic]:
@@ -234,12 +255,43 @@ def _diagnostic(node: Any, source: bytes, message: str) -> SyntaxDiagnostic:
 
 
 def parse(source: bytes | str, language: Language | str, parser: Any = None,
-          drop_punctuation: bool = False) -> FlatTree:
-    """Parse ``source`` with tree-sitter and flatten it."""
+          drop_punctuation: bool = False, fast: bool = True) -> FlatTree:
+    """Parse ``source`` (UTF-8) with tree-sitter and flatten it.
+
+    Uses the C extension when it is built (``fast=False`` forces the Python walk); both give identical
+    arrays. Syntax-error diagnostics come from the Python binding, and only for sources that have errors.
+    """
     lang = get_language(language) if isinstance(language, str) else language
     data = source.encode("utf-8") if isinstance(source, str) else source
-    tree = (parser or lang.parser()).parse(data)
-    return flatten(tree, data, lang, drop_punctuation=drop_punctuation)
+    if not (fast and _fast is not None):
+        tree = (parser or lang.parser()).parse(data)
+        return flatten(tree, data, lang, drop_punctuation=drop_punctuation)
+    drop = _DROP_CACHE.get(lang.name) if drop_punctuation else None
+    if drop_punctuation and drop is None:
+        drop = _DROP_CACHE[lang.name] = _drop_mask(lang)
+    n, par, kin, nam, sta, end, dep, tok, has_error = _fast.parse_flatten(lang.raw, data, lang.offset, drop)
+    errors = syntax_errors((parser or lang.parser()).parse(data), data) if has_error else []
+    i64 = np.int64
+    return FlatTree(
+        lang.name,
+        np.frombuffer(par, i64),
+        np.frombuffer(kin, i64),
+        np.frombuffer(tok, i64),
+        np.frombuffer(nam, np.bool_),
+        np.frombuffer(sta, i64),
+        np.frombuffer(end, i64),
+        np.frombuffer(dep, i64),
+        _line_starts(data),
+        errors,
+    )
+
+
+_DROP_CACHE: dict[str, bytes] = {}
+
+
+def _line_starts(source: bytes) -> np.ndarray:
+    nl = np.frombuffer(source, np.uint8)
+    return np.r_[0, np.flatnonzero(nl == 10) + 1].astype(np.int64)
 
 
 def parse_many(sources: Sequence[bytes | str], language: Language | str,

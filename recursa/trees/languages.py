@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ class Language:
     extensions: tuple[str, ...]
     entry: str = "language"
     _ts_language: Any = field(default=None, repr=False)
+    _raw: Any = field(default=None, repr=False)
     offset: int = 0
 
     @property
@@ -36,13 +36,20 @@ class Language:
         if self._ts_language is None:
             import tree_sitter as ts
 
-            capsule = getattr(importlib.import_module(self.module), self.entry)()
+            capsule = self.raw
             with warnings.catch_warnings():
                 # Older grammar packages (e.g. tree-sitter-commonlisp, ABI 14) return an int pointer;
                 # tree-sitter 0.26 still accepts it but warns. This is the one place that wraps it.
                 warnings.filterwarnings("ignore", message="int argument support is deprecated")
                 self._ts_language = ts.Language(capsule)
         return self._ts_language
+
+    @property
+    def raw(self) -> Any:
+        """What the grammar package's ``language()`` returns (a PyCapsule, or an int pointer)."""
+        if self._raw is None:
+            self._raw = getattr(importlib.import_module(self.module), self.entry)()
+        return self._raw
 
     @property
     def kind_count(self) -> int:
@@ -140,9 +147,6 @@ def kind_name(global_kind: int) -> str:
         if 0 <= local < lang.kind_count:
             return f"{lang.name}:{lang.kind_name(local)}"
     raise ValueError(f"kind id {global_kind} is outside the registered vocabulary")
-
-
-KindPredicate = Callable[[int], bool]
 
 register("python", "tree_sitter_python", (".py", ".pyi"))
 register("c", "tree_sitter_c", (".c", ".h"))

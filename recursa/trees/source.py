@@ -28,6 +28,12 @@ def decode_source(data: bytes, path: str | Path = "<input>", python: bool = Fals
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as exc:
+            if b"coding" not in b"\n".join(data.splitlines()[:2]):
+                # no declaration: tokenize rejects the bytes because they are not UTF-8
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as ude:
+                    raise SourceError(path, f"not valid utf-8 text ({ude})") from None
             raise SourceError(path, f"bad encoding declaration: {exc}") from None
     try:
         text = data.decode(encoding)

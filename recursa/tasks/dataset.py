@@ -1,0 +1,92 @@
+"""Examples parsed once into compact :class:`FlatTree` s, kept in memory, batched as :class:`TreeBatch`.
+
+Each example is parsed with tree-sitter (the bracket ListOps form as an s-expression with the smtlib
+grammar). The reasoner sees the tree without punctuation leaves (brackets, commas); the transformer baseline
+sees the full leaf sequence (see :mod:`recursa.train.baseline`). Missing depths are computed from the parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from recursa.tasks.depth import operator_depth
+from recursa.tasks.examples import DataError, Example
+from recursa.tasks.listops import brackets_to_sexpr
+from recursa.trees.flatten import FlatTree, parse
+from recursa.trees.languages import get_language
+
+
+def parse_language(example: Example) -> tuple[str, str]:
+    """The (tree-sitter language, text) an example is parsed as."""
+    if example.language == "listops":
+        return "smtlib", brackets_to_sexpr(example.source)
+    return example.language, example.source
+
+
+def _compact(ft: FlatTree) -> FlatTree:
+    """Same tree in small integer types (a training set holds tens of thousands of them)."""
+    return FlatTree(ft.language, ft.parent.astype(np.int32), ft.kind.astype(np.int16), ft.token.astype(np.int16),
+                    ft.named, ft.start_byte.astype(np.int32), ft.end_byte.astype(np.int32),
+                    ft.depth.astype(np.int32), ft.line_starts.astype(np.int32), ft.errors)
+
+
+def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True,
+                   allow_errors: bool = False) -> tuple[list[FlatTree], list[Example]]:
+    """Parse every example once; returns the trees and the examples with depths filled in.
+
+    Raises :class:`DataError` naming the example's origin on a syntax error (unless ``allow_errors``).
+    """
+    parsers: dict[str, object] = {}
+    trees: list[FlatTree] = []
+    filled: list[Example] = []
+    for ex in examples:
+        try:
+            language, text = parse_language(ex)
+        except ValueError as exc:
+            raise DataError(ex.origin, f"bad ListOps expression: {exc}") from None
+        parser = parsers.get(language)
+        if parser is None:
+            parser = parsers[language] = get_language(language).parser()
+        ft = parse(text, language, parser, drop_punctuation=drop_punctuation)
+        if ft.errors and not allow_errors:
+            err = ft.errors[0]
+            raise DataError(ex.origin, f"{ex.language} syntax error at {err.line}:{err.column}: {err.message}")
+        if ex.depth < 0:
+            ex = replace(ex, depth=operator_depth(ft))
+        trees.append(_compact(ft))
+        filled.append(ex)
+    return trees, filled
+
+
+class TreeDataset:
+    """Examples with their parsed trees, labels, depths and tree heights, ready to batch."""
+
+    def __init__(self, examples: Sequence[Example], num_labels: int | None = None) -> None:
+        self.trees, self.examples = parse_examples(examples)
+        self.labels = np.array([e.label for e in self.examples], np.int64)
+        self.depths = np.array([e.depth for e in self.examples], np.int64)
+        self.heights = np.array([t.height() for t in self.trees], np.int64)
+        self.languages = [e.language for e in self.examples]
+        if num_labels is not None and len(self.labels) and int(self.labels.max()) >= num_labels:
+            bad = int(np.argmax(self.labels >= num_labels))
+            raise DataError(self.examples[bad].origin,
+                            f"label {self.labels[bad]} is outside the model's {num_labels} classes")
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def batch(self, indices: Sequence[int] | np.ndarray):  # -> tuple[TreeBatch, torch.Tensor]
+        """A :class:`TreeBatch` of the given examples and their labels (LongTensor)."""
+        import torch
+
+        from recursa.trees.batch import TreeBatch
+
+        idx = np.asarray(indices, np.int64)
+        return TreeBatch.from_trees([self.trees[i] for i in idx]), torch.from_numpy(self.labels[idx])
+
+    def by_depth(self) -> dict[int, np.ndarray]:
+        """Example indices grouped by depth."""
+        return {int(d): np.flatnonzero(self.depths == d) for d in np.unique(self.depths)}

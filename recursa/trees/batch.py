@@ -143,13 +143,17 @@ class TreeBatch:
         end_byte: np.ndarray | None = None,
         depth: np.ndarray | None = None,
         line_starts: Sequence[np.ndarray] | None = None,
+        height: np.ndarray | None = None,
+        rank: np.ndarray | None = None,
+        lines: Sequence[np.ndarray] | None = None,
     ) -> TreeBatch:
         """Build a batch from nodes listed in pre-order (every parent before its children).
 
         ``parent`` holds pre-order indices (-1 at roots); children of a node must appear in their
         left-to-right order. ``tree`` (segment ids, non-decreasing) defaults to one tree per root.
         ``line_starts[t]`` are the byte offsets at which each line of tree ``t``'s source starts; with it,
-        lines and columns are derived from byte offsets.
+        lines and columns are derived from byte offsets. ``height``, ``rank`` and ``lines`` (start line,
+        start column, end line, end column) may be passed when already known.
         """
         parent = np.asarray(parent, dtype=np.int64)
         n = parent.shape[0]
@@ -167,11 +171,12 @@ class TreeBatch:
         if depth is None:
             depth = _depth_from_parent(parent)
         depth = np.asarray(depth, dtype=np.int64)
-        height = _height_from_parent(parent, depth)
-        rank = _rank_from_parent(parent)
+        height = height_from_parent(parent, depth) if height is None else np.asarray(height, np.int64)
+        rank = rank_from_parent(parent) if rank is None else np.asarray(rank, np.int64)
 
         num_trees = int(tree[-1]) + 1 if n else 0
-        order = np.lexsort((np.arange(n), tree, height))
+        # trees are concatenated in pre-order, so a stable sort by height alone gives (height, tree, pre-order)
+        order = np.argsort(height, kind="stable")
         inverse = np.empty(n, np.int64)
         inverse[order] = np.arange(n)
         new_parent = parent[order]
@@ -188,9 +193,11 @@ class TreeBatch:
         tree_height = height[root_pre]
         tree_size = np.bincount(tree, minlength=num_trees)
 
-        if line_starts is not None:
-            s_line, s_col = _lines_and_cols(start_byte, tree, line_starts)
-            e_line, e_col = _lines_and_cols(end_byte, tree, line_starts)
+        if lines is not None:
+            s_line, s_col, e_line, e_col = (np.asarray(a, np.int64) for a in lines)
+        elif line_starts is not None:
+            s_line, s_col = lines_and_cols(start_byte, tree, line_starts)
+            e_line, e_col = lines_and_cols(end_byte, tree, line_starts)
         else:
             s_line = s_col = e_line = e_col = np.zeros(n, np.int64)
 
@@ -236,7 +243,9 @@ class TreeBatch:
             start_byte=np.concatenate([t.start_byte for t in trees]),
             end_byte=np.concatenate([t.end_byte for t in trees]),
             depth=np.concatenate([t.depth for t in trees]),
-            line_starts=[t.line_starts for t in trees],
+            height=np.concatenate([t.height for t in trees]),
+            rank=np.concatenate([t.rank for t in trees]),
+            lines=[np.concatenate([t.lines[j] for t in trees]) for j in range(4)],
         )
 
     @classmethod
@@ -272,7 +281,7 @@ def _depth_from_parent(parent: np.ndarray) -> np.ndarray:
     return depth
 
 
-def _height_from_parent(parent: np.ndarray, depth: np.ndarray) -> np.ndarray:
+def height_from_parent(parent: np.ndarray, depth: np.ndarray) -> np.ndarray:
     """Height (0 at leaves) by sweeping depth levels from the deepest up."""
     n = parent.shape[0]
     height = np.zeros(n, np.int64)
@@ -286,7 +295,7 @@ def _height_from_parent(parent: np.ndarray, depth: np.ndarray) -> np.ndarray:
     return height
 
 
-def _rank_from_parent(parent: np.ndarray) -> np.ndarray:
+def rank_from_parent(parent: np.ndarray) -> np.ndarray:
     """Position of every node among its parent's children (pre-order keeps sibling order)."""
     n = parent.shape[0]
     rank = np.zeros(n, np.int64)
@@ -301,7 +310,7 @@ def _rank_from_parent(parent: np.ndarray) -> np.ndarray:
     return rank
 
 
-def _lines_and_cols(byte: np.ndarray, tree: np.ndarray, line_starts: Sequence[np.ndarray]
+def lines_and_cols(byte: np.ndarray, tree: np.ndarray, line_starts: Sequence[np.ndarray]
                     ) -> tuple[np.ndarray, np.ndarray]:
     line = np.zeros_like(byte)
     col = np.zeros_like(byte)

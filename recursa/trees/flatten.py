@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from recursa.trees.batch import height_from_parent, lines_and_cols, rank_from_parent
 from recursa.trees.languages import Language, get_language
 
 try:  # the C walk (see setup.py); the Python walk below is the fallback and the reference
@@ -66,6 +67,21 @@ class FlatTree:
     depth: np.ndarray
     line_starts: np.ndarray
     errors: list[SyntaxDiagnostic] = field(default_factory=list)
+    height: np.ndarray | None = None
+    rank: np.ndarray | None = None
+    #: 0-based (start_line, start_col, end_line, end_col), columns in bytes
+    lines: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        if self.height is None:
+            self.height = height_from_parent(self.parent, self.depth)
+        if self.rank is None:
+            self.rank = rank_from_parent(self.parent)
+        if self.lines is None:
+            zeros = np.zeros(self.num_nodes, np.int64)
+            sl, sc = lines_and_cols(self.start_byte, zeros, [self.line_starts])
+            el, ec = lines_and_cols(self.end_byte, zeros, [self.line_starts])
+            self.lines = (sl, sc, el, ec)
 
     @property
     def num_nodes(self) -> int:
@@ -75,7 +91,7 @@ class FlatTree:
     def num_named(self) -> int:
         return int(self.named.sum())
 
-    def height(self) -> int:
+    def tree_height(self) -> int:
         """Height of the whole tree (0 for a single node)."""
         return int(self.depth.max()) if self.num_nodes else 0
 
@@ -269,20 +285,16 @@ def parse(source: bytes | str, language: Language | str, parser: Any = None,
     drop = _DROP_CACHE.get(lang.name) if drop_punctuation else None
     if drop_punctuation and drop is None:
         drop = _DROP_CACHE[lang.name] = _drop_mask(lang)
-    n, par, kin, nam, sta, end, dep, tok, has_error = _fast.parse_flatten(lang.raw, data, lang.offset, drop)
+    n, par, kin, nam, sta, end, dep, tok, hei, ran, sl, sc, el, ec, has_error = _fast.parse_flatten(
+        lang.raw, data, lang.offset, drop)
     errors = syntax_errors((parser or lang.parser()).parse(data), data) if has_error else []
-    i64 = np.int64
+
+    def arr(buf: bytes) -> np.ndarray:
+        return np.frombuffer(buf, np.int64)
+
     return FlatTree(
-        lang.name,
-        np.frombuffer(par, i64),
-        np.frombuffer(kin, i64),
-        np.frombuffer(tok, i64),
-        np.frombuffer(nam, np.bool_),
-        np.frombuffer(sta, i64),
-        np.frombuffer(end, i64),
-        np.frombuffer(dep, i64),
-        _line_starts(data),
-        errors,
+        lang.name, arr(par), arr(kin), arr(tok), np.frombuffer(nam, np.bool_), arr(sta), arr(end), arr(dep),
+        _line_starts(data), errors, height=arr(hei), rank=arr(ran), lines=(arr(sl), arr(sc), arr(el), arr(ec)),
     )
 
 

@@ -9,7 +9,8 @@
  * parse_flatten(language, source: bytes, kind_offset: int, drop: bytes | None)
  *   language: the grammar package's language() result (PyCapsule or int pointer)
  *   drop: a byte per grammar symbol; leaves whose symbol byte is 1 are left out (punctuation)
- * -> (count, parent, kind, named, start, end, depth, token, has_error)   buffers are bytes objects.
+ * -> (count, parent, kind, named, start, end, depth, token, height, rank, start_line, start_col, end_line,
+ *     end_col, has_error); the arrays are int64 (named: uint8) buffers as bytes objects, in pre-order.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -64,7 +65,7 @@ static const TSLanguage *language_from(PyObject *obj) {
 }
 
 typedef struct {
-    int64_t *parent, *kind, *start, *end, *depth, *token;
+    int64_t *parent, *kind, *start, *end, *depth, *token, *height, *rank, *sline, *scol, *eline, *ecol;
     uint8_t *named;
     size_t count, cap;
 } Out;
@@ -75,7 +76,8 @@ static int out_grow(Out *o, size_t need) {
     while (cap < need) cap *= 2;
 #define GROW(f, t) do { void *q = realloc(o->f, cap * sizeof(t)); if (!q) return 0; o->f = q; } while (0)
     GROW(parent, int64_t); GROW(kind, int64_t); GROW(start, int64_t); GROW(end, int64_t);
-    GROW(depth, int64_t); GROW(token, int64_t); GROW(named, uint8_t);
+    GROW(depth, int64_t); GROW(token, int64_t); GROW(named, uint8_t); GROW(height, int64_t);
+    GROW(rank, int64_t); GROW(sline, int64_t); GROW(scol, int64_t); GROW(eline, int64_t); GROW(ecol, int64_t);
 #undef GROW
     o->cap = cap;
     return 1;
@@ -83,7 +85,8 @@ static int out_grow(Out *o, size_t need) {
 
 static void out_free(Out *o) {
     free(o->parent); free(o->kind); free(o->start); free(o->end); free(o->depth); free(o->token);
-    free(o->named);
+    free(o->named); free(o->height); free(o->rank); free(o->sline); free(o->scol); free(o->eline);
+    free(o->ecol);
 }
 
 /* Returns 1 on success, 0 on allocation failure. */
@@ -92,8 +95,11 @@ static int walk(TSTree *tree, const unsigned char *src, int64_t offset, const ui
     TSNode root = ts_tree_root_node(tree);
     if (!out_grow(o, ts_node_descendant_count(root) + 1)) return 0;
     size_t stack_cap = 256;
-    int64_t *stack = malloc(stack_cap * sizeof(int64_t)); /* pre-order index of the ancestor at each depth */
-    if (!stack) return 0;
+    /* per depth: pre-order index of the open ancestor, and how many of its children were kept so far */
+    int64_t *stack = malloc(stack_cap * sizeof(int64_t));
+    int64_t *nkids = malloc((stack_cap + 1) * sizeof(int64_t));
+    if (!stack || !nkids) { free(stack); free(nkids); return 0; }
+    nkids[0] = 0;
     TSTreeCursor cur = ts_tree_cursor_new(root);
     int64_t d = 0;
     for (;;) {
@@ -103,7 +109,7 @@ static int walk(TSTree *tree, const unsigned char *src, int64_t offset, const ui
         int keep = !(nchild == 0 && sym < ndrop && drop[sym]);
         if (keep) {
             size_t i = o->count++;
-            if (!out_grow(o, o->count)) { free(stack); ts_tree_cursor_delete(&cur); return 0; }
+            if (!out_grow(o, o->count)) { free(stack); free(nkids); ts_tree_cursor_delete(&cur); return 0; }
             uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
             int is_named = ts_node_is_named(n);
             o->parent[i] = d ? stack[d - 1] : -1;
@@ -113,13 +119,23 @@ static int walk(TSTree *tree, const unsigned char *src, int64_t offset, const ui
             o->end[i] = e;
             o->depth[i] = d;
             o->token[i] = (nchild == 0 && is_named && e > s) ? token_id(src + s, e - s) : 0;
-            if ((size_t)d >= stack_cap) {
+            TSPoint sp = ts_node_start_point(n), ep = ts_node_end_point(n);
+            o->sline[i] = sp.row;
+            o->scol[i] = sp.column;
+            o->eline[i] = ep.row;
+            o->ecol[i] = ep.column;
+            o->height[i] = 0;
+            o->rank[i] = d ? nkids[d]++ : 0;
+            if ((size_t)d + 1 >= stack_cap) {
                 stack_cap *= 2;
                 int64_t *q = realloc(stack, stack_cap * sizeof(int64_t));
-                if (!q) { free(stack); ts_tree_cursor_delete(&cur); return 0; }
-                stack = q;
+                int64_t *r = q ? realloc(nkids, (stack_cap + 1) * sizeof(int64_t)) : NULL;
+                if (q) stack = q;
+                if (r) nkids = r;
+                if (!q || !r) { free(stack); free(nkids); ts_tree_cursor_delete(&cur); return 0; }
             }
             stack[d] = (int64_t)i;
+            nkids[d + 1] = 0;
         }
         if (keep && ts_tree_cursor_goto_first_child(&cur)) { d++; continue; }
         /* a dropped node is a leaf: move on to its next sibling, or climb */
@@ -131,6 +147,12 @@ static int walk(TSTree *tree, const unsigned char *src, int64_t offset, const ui
 done:
     ts_tree_cursor_delete(&cur);
     free(stack);
+    free(nkids);
+    /* heights: children follow their parent in pre-order, so one backward pass settles every node */
+    for (size_t i = o->count; i-- > 1;) {
+        int64_t p = o->parent[i];
+        if (p >= 0 && o->height[p] < o->height[i] + 1) o->height[p] = o->height[i] + 1;
+    }
     return 1;
 }
 
@@ -185,9 +207,10 @@ static PyObject *parse_flatten(PyObject *self, PyObject *args) {
     if (!ok) { out_free(&o); return PyErr_NoMemory(); }
     size_t n = o.count;
     PyObject *res = Py_BuildValue(
-        "nNNNNNNNi", (Py_ssize_t)n, as_bytes(o.parent, n * 8), as_bytes(o.kind, n * 8), as_bytes(o.named, n),
-        as_bytes(o.start, n * 8), as_bytes(o.end, n * 8), as_bytes(o.depth, n * 8), as_bytes(o.token, n * 8),
-        has_error);
+        "nNNNNNNNNNNNNNi", (Py_ssize_t)n, as_bytes(o.parent, n * 8), as_bytes(o.kind, n * 8),
+        as_bytes(o.named, n), as_bytes(o.start, n * 8), as_bytes(o.end, n * 8), as_bytes(o.depth, n * 8),
+        as_bytes(o.token, n * 8), as_bytes(o.height, n * 8), as_bytes(o.rank, n * 8), as_bytes(o.sline, n * 8),
+        as_bytes(o.scol, n * 8), as_bytes(o.eline, n * 8), as_bytes(o.ecol, n * 8), has_error);
     out_free(&o);
     return res;
 }

@@ -1,0 +1,147 @@
+"""The weight-tied tree block ``z_v <- f(z_v, x_v, children(z), parent(z))``.
+
+One set of weights for every node of every tree and every iteration:
+
+* **input injection** ``x_v``: embedding of the node's grammar kind plus embedding of its leaf token;
+* **children, order-aware**: every child message is modulated by a learned vector of its rank bucket
+  (``min(rank, rank_buckets - 1)``) and summed with ``index_add`` (any fan-out; ``a - b`` and ``b - a`` differ),
+  then layer-normalised, so a module with a thousand statements lands on the same scale as a binary operator;
+* optional **self** term ``W_s z_v`` and **top-down** term ``W_p z_parent``: the only cycles of the map, so the
+  only weights that are constrained (spectral or Frobenius normalisation to ``cyclic_gain``);
+* a gated (GLU) feed-forward update and a closing layer norm.
+
+Information flows upwards at gain ~1 (no normalisation on the child path): with ``self_term=False`` and
+``top_down=False`` the Jacobian is nilpotent and Picard iteration reaches the fixed point in exactly height+1
+steps per tree. There is no absolute-depth input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from recursa.equilibrium.structure import NodeSet
+
+CYCLIC_NORMS = ("spectral", "frobenius")
+
+
+class CyclicLinear(nn.Module):
+    """A square linear map whose operator norm is held at ``gain`` (it sits on a cycle of the fixed-point map).
+
+    ``spectral``: ``gain * W / sigma_max(W)`` with one power-iteration step per training forward (the vector is a
+    saved buffer, so a reloaded model computes the same normalised weight). ``frobenius``: ``gain * W / ||W||_F``,
+    a strict bound without iteration.
+    """
+
+    def __init__(self, dim: int, gain: float, norm: str) -> None:
+        super().__init__()
+        if norm not in CYCLIC_NORMS:
+            raise ValueError(f"cyclic_norm must be one of {CYCLIC_NORMS}, got {norm!r}")
+        self.gain = float(gain)
+        self.norm = norm
+        self.weight = nn.Parameter(torch.empty(dim, dim))
+        self.register_buffer("u", torch.empty(dim))
+
+    def normalised(self, update: bool) -> torch.Tensor:
+        w = self.weight
+        if self.norm == "frobenius":
+            return self.gain * w / w.norm().clamp_min(1e-12)
+        with torch.no_grad():
+            u = self.u
+            if update or not torch.isfinite(u).all() or u.norm() == 0:
+                for _ in range(1 if update else 3):
+                    v = F.normalize(w.t() @ u, dim=0, eps=1e-12)
+                    u = F.normalize(w @ v, dim=0, eps=1e-12)
+                self.u.copy_(u)
+            v = F.normalize(w.t() @ self.u, dim=0, eps=1e-12)
+        sigma = torch.dot(self.u, w @ v)
+        return self.gain * w / sigma.clamp_min(1e-12)
+
+
+@dataclass(frozen=True)
+class BlockContext:
+    """Per-forward quantities of the block: node injections and the normalised cyclic weights."""
+
+    inj: torch.Tensor
+    w_self: torch.Tensor | None
+    w_parent: torch.Tensor | None
+
+    def detach(self) -> BlockContext:
+        return BlockContext(self.inj.detach(),
+                            None if self.w_self is None else self.w_self.detach(),
+                            None if self.w_parent is None else self.w_parent.detach())
+
+
+class TreeBlock(nn.Module):
+    """The equilibrium block. ``prepare`` once per batch, then ``step`` on any :class:`NodeSet`."""
+
+    def __init__(self, hidden_size: int, kind_vocab_size: int, token_vocab_size: int, rank_buckets: int = 8,
+                 ffn_mult: float = 2.0, self_term: bool = False, top_down: bool = False,
+                 cyclic_gain: float = 0.5, cyclic_norm: str = "spectral", layer_norm_eps: float = 1e-5) -> None:
+        super().__init__()
+        d = hidden_size
+        self.hidden_size = d
+        self.rank_buckets = rank_buckets
+        self.kind_embed = nn.Embedding(kind_vocab_size, d)
+        self.token_embed = nn.Embedding(token_vocab_size, d)
+        self.rank_scale = nn.Parameter(torch.empty(rank_buckets, d))
+        self.rank_shift = nn.Parameter(torch.empty(rank_buckets, d))
+        self.child_norm = nn.LayerNorm(d, eps=layer_norm_eps)
+        self.child_proj = nn.Linear(d, d)
+        self.self_map = CyclicLinear(d, cyclic_gain, cyclic_norm) if self_term else None
+        self.parent_map = CyclicLinear(d, cyclic_gain, cyclic_norm) if top_down else None
+        self.in_norm = nn.LayerNorm(d, eps=layer_norm_eps)
+        inner = max(1, int(round(ffn_mult * d)))
+        self.ffn_in = nn.Linear(d, 2 * inner)
+        self.ffn_out = nn.Linear(inner, d)
+        self.out_norm = nn.LayerNorm(d, eps=layer_norm_eps)
+
+    @property
+    def acyclic(self) -> bool:
+        """True when the map depends on children only: nilpotent Jacobian, height+1 Picard steps."""
+        return self.self_map is None and self.parent_map is None
+
+    def prepare(self, kind: torch.Tensor, token: torch.Tensor) -> BlockContext:
+        inj = self.kind_embed(kind) + self.token_embed(token)
+        update = self.training and torch.is_grad_enabled()
+        w_self = self.self_map.normalised(update) if self.self_map is not None else None
+        w_parent = self.parent_map.normalised(update) if self.parent_map is not None else None
+        return BlockContext(inj, w_self, w_parent)
+
+    def step(self, ctx: BlockContext, z: torch.Tensor, ns: NodeSet) -> torch.Tensor:
+        """``f`` on the nodes of ``ns``; ``z`` is the state tensor that ``ns`` indexes (full or compact)."""
+        zc = z.index_select(0, ns.child)
+        z_self = z[ns.self_rows] if ctx.w_self is not None else None
+        z_parent = None
+        if ctx.w_parent is not None:
+            has_parent = (ns.parent >= 0).unsqueeze(-1)
+            z_parent = z.index_select(0, ns.parent.clamp(min=0)) * has_parent
+        return self.compute(ctx, ns, zc, z_self, z_parent)
+
+    def compute(self, ctx: BlockContext, ns: NodeSet, zc: torch.Tensor, z_self: torch.Tensor | None,
+                z_parent: torch.Tensor | None) -> torch.Tensor:
+        """``f`` from already gathered inputs: child states ``zc`` (one row per edge of ``ns``), own and parent
+        states (``None`` when the block has no such term)."""
+        msg = zc * self.rank_scale[ns.bucket] + self.rank_shift[ns.bucket]
+        agg = zc.new_zeros(ns.n, zc.shape[-1]).index_add_(0, ns.slot, msg)
+        h = ctx.inj[ns.rows] + self.child_proj(self.child_norm(agg))
+        if ctx.w_self is not None and z_self is not None:
+            h = h + F.linear(z_self, ctx.w_self)
+        if ctx.w_parent is not None and z_parent is not None:
+            h = h + F.linear(z_parent, ctx.w_parent)
+        h = self.in_norm(h)
+        a, b = self.ffn_in(h).chunk(2, dim=-1)
+        return self.out_norm(h + self.ffn_out(F.gelu(a) * b))
+
+    def reset_parameters(self, std: float) -> None:
+        """Initial weights of the parameters that are not plain Linear/Embedding/LayerNorm modules."""
+        with torch.no_grad():
+            self.rank_scale.normal_(1.0, 0.25)
+            self.rank_shift.normal_(0.0, std)
+            for m in (self.self_map, self.parent_map):
+                if m is not None:
+                    nn.init.orthogonal_(m.weight)
+                    m.u.copy_(F.normalize(torch.randn_like(m.u), dim=0))

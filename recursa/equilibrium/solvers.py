@@ -1,0 +1,434 @@
+"""Fixed-point solvers with per-tree stopping: a registry of plain functions.
+
+A solver is ``fn(problem, z0, *, max_iter, tol, abs_tol, stop, trace, diverge_factor, **own_options)
+-> (z, SolverStats)``. ``problem`` exposes ``graph`` (a :class:`TreeGraph`), ``acyclic`` and ``f(z, ns)``: the map
+evaluated on the nodes of a :class:`NodeSet`, reading the state tensor ``ns`` indexes.
+
+Conventions shared by every solver:
+
+* The residual of an iterate ``z`` is ``f(z) - z``, reduced per tree: ``abs = ||f(z) - z||``,
+  ``rel = abs / ||f(z)||`` (Frobenius over the tree's nodes). A tree converges when ``rel <= tol`` or
+  ``abs <= abs_tol``. ``iterations[t]`` is the index ``k`` of the iterate returned for tree ``t`` (``k``
+  applications of the solver's update from ``z0``), and the residuals reported are that iterate's own.
+* ``stop="tree"``: a tree that converged, diverged (non-finite residual, or ``diverge_factor`` times its first)
+  or hit ``max_iter`` leaves the active set; the solver then works on a compact state holding only the nodes of
+  the remaining trees. ``stop="batch"``: the whole batch iterates until every tree is done (the TorchDEQ
+  behaviour, kept as a baseline).
+* Nothing raises on a bad tree: it comes back with ``converged=False`` (and ``diverged=True`` when non-finite or
+  blowing up).
+
+``picard`` on an acyclic problem (bottom-up block, damping 1, per-tree stopping) runs as a *wavefront*: iteration
+``k`` evaluates only level ``k-1``, the one level whose inputs have just become final. It returns the same states
+and the same per-tree counts (height+1) as Jacobi Picard iteration, evaluating every node once instead of
+``height+1`` times; the residual of the result is zero by construction (reported as 0; a max_iter cut is measured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+
+from recursa.equilibrium.structure import NodeSet, TreeGraph
+
+STOP_MODES = ("tree", "batch")
+
+
+class FixedPointProblem(Protocol):
+    graph: TreeGraph
+    acyclic: bool
+
+    def f(self, z: torch.Tensor, ns: NodeSet) -> torch.Tensor: ...
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    """Per-tree outcome of a solve (all tensors of length ``T``, on the batch's device)."""
+
+    solver: str
+    iterations: torch.Tensor
+    converged: torch.Tensor
+    diverged: torch.Tensor
+    abs_residual: torch.Tensor
+    rel_residual: torch.Tensor
+    node_evals: int
+    trace: torch.Tensor | None = None  # [K, T] abs residual per iteration, NaN once a tree has stopped
+
+    @property
+    def num_trees(self) -> int:
+        return int(self.iterations.shape[0])
+
+    def summary(self) -> dict[str, Any]:
+        it = self.iterations.double()
+        n = self.num_trees
+        return {
+            "solver": self.solver,
+            "trees": n,
+            "converged_fraction": float(self.converged.double().mean()) if n else 1.0,
+            "diverged": int(self.diverged.sum()),
+            "iterations_mean": float(it.mean()) if n else 0.0,
+            "iterations_max": int(self.iterations.max()) if n else 0,
+            "node_evals": self.node_evals,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        def floats(t: torch.Tensor) -> list[float | None]:
+            return [None if v != v else v for v in t.double().tolist()]
+
+        out: dict[str, Any] = {
+            "solver": self.solver,
+            "iterations": self.iterations.tolist(),
+            "converged": self.converged.tolist(),
+            "diverged": self.diverged.tolist(),
+            "abs_residual": floats(self.abs_residual),
+            "rel_residual": floats(self.rel_residual),
+            "node_evals": self.node_evals,
+        }
+        if self.trace is not None:
+            out["trace"] = [floats(row) for row in self.trace]
+        return out
+
+
+SolverFn = Callable[..., tuple[torch.Tensor, SolverStats]]
+SOLVERS: dict[str, SolverFn] = {}
+
+
+def register_solver(name: str) -> Callable[[SolverFn], SolverFn]:
+    def deco(fn: SolverFn) -> SolverFn:
+        SOLVERS[name] = fn
+        return fn
+    return deco
+
+
+def get_solver(name: str) -> SolverFn:
+    try:
+        return SOLVERS[name]
+    except KeyError:
+        raise ValueError(f"unknown solver {name!r}; known: {', '.join(sorted(SOLVERS))}") from None
+
+
+def segment_norm(x: torch.Tensor, seg: torch.Tensor, num: int) -> torch.Tensor:
+    """Frobenius norm of the rows of ``x`` grouped by ``seg`` (length ``num``)."""
+    sq = (x * x).sum(-1) if x.dim() > 1 else x * x
+    return torch.zeros(num, dtype=x.dtype, device=x.device).index_add_(0, seg, sq).sqrt()
+
+
+def segment_dot(a: torch.Tensor, b: torch.Tensor, seg: torch.Tensor, num: int) -> torch.Tensor:
+    return torch.zeros(num, dtype=a.dtype, device=a.device).index_add_(0, seg, (a * b).sum(-1))
+
+
+class _Tracker:
+    """Per-tree bookkeeping shared by the solvers: residuals, stopping, compaction, write-back."""
+
+    def __init__(self, name: str, problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int, tol: float,
+                 abs_tol: float, stop: str, trace: bool, diverge_factor: float) -> None:
+        if stop not in STOP_MODES:
+            raise ValueError(f"stop must be one of {STOP_MODES}, got {stop!r}")
+        if max_iter < 0:
+            raise ValueError("max_iter must be >= 0")
+        g = problem.graph
+        self.name, self.problem, self.graph = name, problem, g
+        self.max_iter, self.tol, self.abs_tol, self.stop = max_iter, tol, abs_tol, stop
+        self.diverge_factor = diverge_factor
+        T, dev = g.num_trees, g.device
+        self.z = z0.clone()
+        self.iterations = torch.zeros(T, dtype=torch.long, device=dev)
+        self.converged = torch.zeros(T, dtype=torch.bool, device=dev)
+        self.diverged = torch.zeros(T, dtype=torch.bool, device=dev)
+        nan = torch.full((T,), float("nan"), dtype=z0.dtype, device=dev)
+        self.abs_res, self.rel_res, self.first = nan.clone(), nan.clone(), nan.clone()
+        self.active = torch.ones(T, dtype=torch.bool, device=dev)
+        self.ns = g.trees(self.active) if stop == "tree" else g.full()
+        self.trace: list[torch.Tensor] | None = [] if trace else None
+        self.node_evals = 0
+
+    def initial(self) -> torch.Tensor:
+        """The starting state in the active set's index space."""
+        return self.z[self.ns.rows]
+
+    def evaluate(self, xs: torch.Tensor) -> torch.Tensor:
+        self.node_evals += self.ns.n
+        return self.problem.f(xs, self.ns)
+
+    def check(self, k: int, xs: torch.Tensor, fx: torch.Tensor) -> tuple[bool, torch.Tensor | None]:
+        """Record the residual of iterate ``k-1`` (``xs``, with ``fx = f(xs)``). Returns ``(done, keep)``:
+        ``keep`` are the local rows that stay active when the active set shrank, else ``None``."""
+        T, ns = self.graph.num_trees, self.ns
+        with torch.no_grad():
+            xd, fd = xs.detach(), fx.detach()
+            abs_t = segment_norm(fd - xd, ns.tree, T)
+            rel_t = abs_t / segment_norm(fd, ns.tree, T).clamp_min(torch.finfo(xd.dtype).tiny)
+            rel_t = torch.where(abs_t == 0, torch.zeros_like(rel_t), rel_t)
+            active = self.active
+            if self.trace is not None:
+                self.trace.append(torch.where(active, abs_t, torch.full_like(abs_t, float("nan"))))
+            self.first = torch.where(torch.isnan(self.first) & active, abs_t, self.first)
+            ok = (rel_t <= self.tol) | (abs_t <= self.abs_tol)
+            bad = ~torch.isfinite(abs_t) | (abs_t > self.diverge_factor * self.first.clamp_min(1e-30))
+            ok = ok & ~bad
+            at_cap = k - 1 >= self.max_iter
+            if self.stop == "tree":
+                stopping = active & (ok | bad | at_cap)
+            else:
+                everyone = bool((ok | bad | ~active).all()) or at_cap
+                stopping = active if everyone else torch.zeros_like(active)
+            if not bool(stopping.any()):
+                return False, None
+            self.iterations = torch.where(stopping, torch.full_like(self.iterations, k - 1), self.iterations)
+            self.converged = torch.where(stopping, ok, self.converged)
+            self.diverged = torch.where(stopping, bad, self.diverged)
+            self.abs_res = torch.where(stopping, abs_t, self.abs_res)
+            self.rel_res = torch.where(stopping, rel_t, self.rel_res)
+            row_stop = stopping[ns.tree]
+        if isinstance(ns.rows, slice):
+            if bool(row_stop.all()):
+                self.z = xs if ns.n == self.z.shape[0] else self._put(ns.rows, xs)
+            else:
+                self.z = self._put(torch.arange(ns.n, device=xs.device)[row_stop], xs[row_stop])
+        else:
+            self.z = self._put(ns.rows[row_stop], xs[row_stop])
+        self.active = self.active & ~stopping
+        if not bool(self.active.any()):
+            return True, None
+        keep = torch.nonzero(~row_stop).flatten()
+        self.ns = self.graph.trees(self.active)
+        return False, keep
+
+    def _put(self, rows: slice | torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        z = self.z
+        if values.requires_grad and not z.requires_grad:
+            z = z.clone()
+        z[rows] = values
+        return z
+
+    def stats(self) -> SolverStats:
+        tr = torch.stack(self.trace) if self.trace else None
+        return SolverStats(self.name, self.iterations, self.converged, self.diverged, self.abs_res, self.rel_res,
+                           self.node_evals, tr)
+
+
+@register_solver("picard")
+def picard(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 500, tol: float = 1e-4,
+           abs_tol: float = 0.0, stop: str = "tree", trace: bool = False, diverge_factor: float = 1e8,
+           damping: float = 1.0, wavefront: bool = True, cold_start: bool = False
+           ) -> tuple[torch.Tensor, SolverStats]:
+    """Fixed-point iteration ``z <- z + damping * (f(z) - z)`` with per-tree stopping.
+
+    ``cold_start`` says ``z0`` carries no information (zeros): an acyclic problem then skips the warm-start check.
+    """
+    if not 0.0 < damping <= 1.0:
+        raise ValueError("damping must be in (0, 1]")
+    if wavefront and problem.acyclic and damping == 1.0 and stop == "tree":
+        return _wavefront(problem, z0, max_iter=max_iter, tol=tol, abs_tol=abs_tol, trace=trace,
+                          diverge_factor=diverge_factor, cold_start=cold_start)
+    tr = _Tracker("picard", problem, z0, max_iter=max_iter, tol=tol, abs_tol=abs_tol, stop=stop, trace=trace,
+                  diverge_factor=diverge_factor)
+    xs = tr.initial()
+    k = 0
+    while True:
+        k += 1
+        fx = tr.evaluate(xs)
+        done, keep = tr.check(k, xs, fx)
+        if done:
+            break
+        nxt = fx if damping == 1.0 else xs + damping * (fx - xs)
+        xs = nxt if keep is None else nxt[keep]
+    return tr.z, tr.stats()
+
+
+def _wavefront(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int, tol: float, abs_tol: float,
+               trace: bool, diverge_factor: float, cold_start: bool) -> tuple[torch.Tensor, SolverStats]:
+    g = problem.graph
+    T, dev = g.num_trees, g.device
+    heights = g.batch.tree_height
+    node_evals = 0
+    warm_ok: torch.Tensor | None = None
+    warm_abs = warm_rel = None
+    if not cold_start:
+        # A warm start is only worth anything if it already is the fixed point of some trees: check it once.
+        with torch.no_grad():
+            fz = problem.f(z0.detach(), g.full())
+            node_evals += g.num_nodes
+            warm_abs = segment_norm(fz - z0.detach(), g.tree, T)
+            warm_rel = warm_abs / segment_norm(fz, g.tree, T).clamp_min(torch.finfo(z0.dtype).tiny)
+            warm_rel = torch.where(warm_abs == 0, torch.zeros_like(warm_rel), warm_rel)
+            warm_ok = (warm_rel <= tol) | (warm_abs <= abs_tol)
+        if bool(warm_ok.all()):
+            zero = torch.zeros(T, dtype=torch.long, device=dev)
+            return z0, SolverStats("picard", zero, torch.ones(T, dtype=torch.bool, device=dev),
+                                   torch.zeros(T, dtype=torch.bool, device=dev), warm_abs, warm_rel, node_evals,
+                                   None)
+    z = z0.clone()
+    last = min(g.max_height, max_iter - 1)
+    rows: list[torch.Tensor] = []
+    for h in range(last + 1):
+        ns = g.level(h)
+        if ns.n == 0:
+            if trace:
+                rows.append(torch.zeros(T, dtype=z.dtype, device=dev))
+            continue
+        out = problem.f(z, ns)
+        node_evals += ns.n
+        if trace:
+            with torch.no_grad():
+                rows.append(segment_norm(out.detach() - z[ns.rows].detach(), ns.tree, T))
+        if out.requires_grad and not z.requires_grad:
+            z = z.clone()
+        z[ns.rows] = out
+    iterations = heights + 1
+    converged = iterations <= max_iter
+    iterations = torch.minimum(iterations, torch.full_like(iterations, max(max_iter, 0)))
+    zeros = torch.zeros(T, dtype=z.dtype, device=dev)
+    abs_res, rel_res = zeros.clone(), zeros.clone()
+    if not bool(converged.all()):
+        # Cut by max_iter: measure what is left instead of guessing.
+        ns = g.trees(~converged)
+        with torch.no_grad():
+            zs = z.detach()[ns.rows]
+            fz = problem.f(zs, ns)
+            node_evals += ns.n
+            a = segment_norm(fz - zs, ns.tree, T)
+            r = a / segment_norm(fz, ns.tree, T).clamp_min(torch.finfo(z.dtype).tiny)
+        abs_res = torch.where(converged, abs_res, a)
+        rel_res = torch.where(converged, rel_res, r)
+    with torch.no_grad():
+        finite_rows = torch.isfinite(z.detach()).all(-1)
+        bad_count = torch.zeros(T, dtype=torch.long, device=dev).index_add_(0, g.tree, (~finite_rows).long())
+    bad = bad_count > 0
+    converged = converged & ~bad
+    nan = torch.full_like(abs_res, float("nan"))
+    abs_res = torch.where(bad, nan, abs_res)
+    rel_res = torch.where(bad, nan, rel_res)
+    if warm_ok is not None and warm_abs is not None and warm_rel is not None:
+        keep = warm_ok[g.tree].unsqueeze(-1)
+        z = torch.where(keep, z0, z)
+        iterations = torch.where(warm_ok, torch.zeros_like(iterations), iterations)
+        converged = torch.where(warm_ok, warm_ok, converged)
+        abs_res = torch.where(warm_ok, warm_abs, abs_res)
+        rel_res = torch.where(warm_ok, warm_rel, rel_res)
+        bad = bad & ~warm_ok
+    tr = None
+    if trace and rows:
+        tr = torch.stack(rows)
+        k = torch.arange(tr.shape[0], device=dev).unsqueeze(-1)
+        tr = torch.where(k < iterations.unsqueeze(0), tr, torch.full_like(tr, float("nan")))
+    return z, SolverStats("picard", iterations, converged, bad, abs_res, rel_res, node_evals, tr)
+
+
+@register_solver("anderson")
+def anderson(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 500, tol: float = 1e-4,
+             abs_tol: float = 0.0, stop: str = "tree", trace: bool = False, diverge_factor: float = 1e8,
+             m: int = 5, beta: float = 1.0, lam: float = 1e-4, cold_start: bool = False
+             ) -> tuple[torch.Tensor, SolverStats]:
+    """Anderson acceleration; the mixing weights are solved per tree (segment-reduced Gram matrices)."""
+    if m < 1:
+        raise ValueError("anderson m must be >= 1")
+    tr = _Tracker("anderson", problem, z0, max_iter=max_iter, tol=tol, abs_tol=abs_tol, stop=stop, trace=trace,
+                  diverge_factor=diverge_factor)
+    T = problem.graph.num_trees
+    xs = tr.initial()
+    hist_x: list[torch.Tensor] = []
+    hist_g: list[torch.Tensor] = []
+    k = 0
+    while True:
+        k += 1
+        fx = tr.evaluate(xs)
+        done, keep = tr.check(k, xs, fx)
+        if done:
+            break
+        gx = fx - xs
+        if keep is not None:
+            xs, gx = xs[keep], gx[keep]
+            hist_x = [h[keep] for h in hist_x]
+            hist_g = [h[keep] for h in hist_g]
+        hist_x = (hist_x + [xs])[-m:]
+        hist_g = (hist_g + [gx])[-m:]
+        if len(hist_g) == 1:
+            xs = xs + beta * gx
+            continue
+        n_h = len(hist_g)
+        G = torch.stack(hist_g)
+        seg = tr.ns.tree
+        gram = torch.zeros(T, n_h, n_h, dtype=xs.dtype, device=xs.device)
+        prod = torch.einsum("ind,jnd->nij", G, G)
+        gram.index_add_(0, seg, prod)
+        scale = gram.diagonal(dim1=-2, dim2=-1).mean(-1).clamp_min(1e-30)
+        eye = torch.eye(n_h, dtype=xs.dtype, device=xs.device)
+        gram = gram + lam * scale[:, None, None] * eye
+        ones = torch.ones(T, n_h, 1, dtype=xs.dtype, device=xs.device)
+        sol = torch.linalg.solve(gram, ones).squeeze(-1)
+        alpha = sol / sol.sum(-1, keepdim=True)
+        alpha = torch.nan_to_num(alpha, nan=1.0 / n_h)
+        a_rows = alpha[seg]
+        X = torch.stack(hist_x)
+        xs = torch.einsum("ni,ind->nd", a_rows, X + beta * G)
+    return tr.z, tr.stats()
+
+
+@register_solver("broyden")
+def broyden(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 500, tol: float = 1e-4,
+            abs_tol: float = 0.0, stop: str = "tree", trace: bool = False, diverge_factor: float = 1e8,
+            memory: int = 20, cold_start: bool = False) -> tuple[torch.Tensor, SolverStats]:
+    """Limited-memory ("good") Broyden on ``g(z) = f(z) - z``; the inverse Jacobian estimate
+    ``-I + sum u_i v_i^T`` is block-diagonal by tree (inner products are reduced per tree)."""
+    if memory < 1:
+        raise ValueError("broyden memory must be >= 1")
+    tr = _Tracker("broyden", problem, z0, max_iter=max_iter, tol=tol, abs_tol=abs_tol, stop=stop, trace=trace,
+                  diverge_factor=diverge_factor)
+    T = problem.graph.num_trees
+    us: list[torch.Tensor] = []
+    vs: list[torch.Tensor] = []
+
+    def dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return segment_dot(a, b, tr.ns.tree, T)[tr.ns.tree].unsqueeze(-1)
+
+    def apply(y: torch.Tensor) -> torch.Tensor:  # B y
+        out = -y
+        for u, v in zip(us, vs):
+            out = out + u * dot(v, y)
+        return out
+
+    def apply_t(y: torch.Tensor) -> torch.Tensor:  # y^T B
+        out = -y
+        for u, v in zip(us, vs):
+            out = out + v * dot(u, y)
+        return out
+
+    xs = tr.initial()
+    k = 1
+    fx = tr.evaluate(xs)
+    done, keep = tr.check(k, xs, fx)
+    gx = fx - xs
+    if keep is not None:
+        xs, gx = xs[keep], gx[keep]
+    while not done:
+        dx = -apply(gx)
+        x_new = xs + dx
+        k += 1
+        f_new = tr.evaluate(x_new)
+        done, keep = tr.check(k, x_new, f_new)
+        if done:
+            break
+        g_new = f_new - x_new
+        if keep is not None:
+            x_new, g_new, dx, gx = x_new[keep], g_new[keep], dx[keep], gx[keep]
+            us = [u[keep] for u in us]
+            vs = [v[keep] for v in vs]
+        dg = g_new - gx
+        vt = apply_t(dx)
+        den = dot(vt, dg)
+        safe = den.abs() > 1e-30
+        u = torch.where(safe, (dx - apply(dg)) / torch.where(safe, den, torch.ones_like(den)),
+                        torch.zeros_like(dx))
+        us = (us + [u])[-memory:]
+        vs = (vs + [vt])[-memory:]
+        xs, gx = x_new, g_new
+    return tr.z, tr.stats()
+
+
+def solve(name: str, problem: FixedPointProblem, z0: torch.Tensor, **options: Any
+          ) -> tuple[torch.Tensor, SolverStats]:
+    """Run the registered solver ``name``; unknown options raise ``TypeError``."""
+    return get_solver(name)(problem, z0, **options)

@@ -1,0 +1,116 @@
+"""Index structure of a :class:`~recursa.trees.batch.TreeBatch` as the equilibrium block reads it.
+
+A :class:`NodeSet` is "the nodes one block call evaluates, plus the child edges feeding them". Three kinds:
+
+* ``full``: every node, indices global (the whole-batch baseline, the output step of the backward modes);
+* ``level(h)``: the contiguous slice of height ``h``, indices global (the bottom-up wavefront);
+* ``trees(mask)``: all nodes of the selected trees, indices *local* to the set (``0..n-1``), so a solver can keep
+  a compact state of only the still-active trees. Trees never share edges, so the set is closed.
+
+Everything is built with vectorised tensor ops on the batch's device; the only host syncs are the edge offsets
+per level (once per batch) and the size of a new active set (once per active-set change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from recursa.trees.batch import TreeBatch
+
+
+@dataclass(frozen=True)
+class NodeSet:
+    """Nodes evaluated in one block call and their incoming child edges.
+
+    ``rows`` selects the nodes in per-node tables of the batch (injections, tree ids): a slice or a LongTensor
+    of global ids. ``child``/``parent``/``self_rows`` index the *state tensor handed to the block*: the full
+    ``[N, d]`` state for global sets, the compact ``[n, d]`` state for local sets. ``slot`` is the position,
+    within this set, of the parent each edge feeds. ``parent`` is -1 at roots.
+    """
+
+    rows: slice | torch.Tensor
+    n: int
+    child: torch.Tensor
+    slot: torch.Tensor
+    bucket: torch.Tensor
+    parent: torch.Tensor
+    self_rows: slice | torch.Tensor
+    tree: torch.Tensor
+    local: bool
+
+
+class TreeGraph:
+    """Edges of a batch sorted by parent, level offsets, and builders for node sets."""
+
+    def __init__(self, batch: TreeBatch, rank_buckets: int) -> None:
+        if rank_buckets < 1:
+            raise ValueError("rank_buckets must be >= 1")
+        self.batch = batch
+        self.num_nodes = batch.num_nodes
+        self.num_trees = batch.num_trees
+        self.device = batch.device
+        self.tree = batch.tree
+        self.parent = batch.parent
+        self.bucket_of_node = batch.rank.clamp(max=rank_buckets - 1)
+        child = torch.nonzero(batch.parent >= 0).flatten()
+        par = batch.parent[child]
+        order = torch.argsort(par, stable=True)
+        self.edge_child = child[order]
+        self.edge_parent = par[order]
+        self.level_ptr: list[int] = batch._level_ptr_host()
+        bounds = torch.as_tensor(self.level_ptr, dtype=torch.long, device=self.device)
+        self.edge_level_ptr: list[int] = torch.searchsorted(self.edge_parent, bounds).tolist()
+        self._full: NodeSet | None = None
+        self._levels: dict[int, NodeSet] = {}
+
+    @property
+    def max_height(self) -> int:
+        return len(self.level_ptr) - 2
+
+    def full(self) -> NodeSet:
+        if self._full is None:
+            rows = slice(0, self.num_nodes)
+            self._full = NodeSet(rows=rows, n=self.num_nodes, child=self.edge_child, slot=self.edge_parent,
+                                 bucket=self.bucket_of_node[self.edge_child], parent=self.parent,
+                                 self_rows=rows, tree=self.tree, local=False)
+        return self._full
+
+    def level(self, h: int) -> NodeSet:
+        ns = self._levels.get(h)
+        if ns is None:
+            a, b = self.level_ptr[h], self.level_ptr[h + 1]
+            e0, e1 = self.edge_level_ptr[h], self.edge_level_ptr[h + 1]
+            child = self.edge_child[e0:e1]
+            rows = slice(a, b)
+            ns = NodeSet(rows=rows, n=b - a, child=child, slot=self.edge_parent[e0:e1] - a,
+                         bucket=self.bucket_of_node[child], parent=self.parent[a:b], self_rows=rows,
+                         tree=self.tree[a:b], local=False)
+            self._levels[h] = ns
+        return ns
+
+    def trees(self, active: torch.Tensor) -> NodeSet:
+        """All nodes of the trees where ``active`` (bool ``[T]``) is set, with local indices."""
+        node_mask = active[self.tree]
+        idx = torch.nonzero(node_mask).flatten()
+        n = int(idx.shape[0])
+        pos = torch.full((self.num_nodes,), -1, dtype=torch.long, device=self.device)
+        pos[idx] = torch.arange(n, device=self.device)
+        emask = node_mask[self.edge_parent]
+        echild = self.edge_child[emask]
+        par = self.parent[idx]
+        local_parent = torch.where(par >= 0, pos[par.clamp(min=0)], par)
+        return NodeSet(rows=idx, n=n, child=pos[echild], slot=pos[self.edge_parent[emask]],
+                       bucket=self.bucket_of_node[echild], parent=local_parent,
+                       self_rows=slice(0, n), tree=self.tree[idx], local=True)
+
+
+def tree_graph(batch: TreeBatch, rank_buckets: int) -> TreeGraph:
+    """The (cached) :class:`TreeGraph` of ``batch``."""
+    key = ("_recursa_graph", rank_buckets)
+    cached = batch.__dict__.get(key)
+    if cached is None:
+        cached = TreeGraph(batch, rank_buckets)
+        batch.__dict__[key] = cached
+    return cached

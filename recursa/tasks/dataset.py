@@ -30,7 +30,9 @@ def _compact(ft: FlatTree) -> FlatTree:
     """Same tree in small integer types (a training set holds tens of thousands of them)."""
     return FlatTree(ft.language, ft.parent.astype(np.int32), ft.kind.astype(np.int16), ft.token.astype(np.int16),
                     ft.named, ft.start_byte.astype(np.int32), ft.end_byte.astype(np.int32),
-                    ft.depth.astype(np.int32), ft.line_starts.astype(np.int32), ft.errors)
+                    ft.depth.astype(np.int32), ft.line_starts.astype(np.int32), ft.errors,
+                    height=ft.height.astype(np.int32), rank=ft.rank.astype(np.int32),
+                    lines=tuple(a.astype(np.int32) for a in ft.lines))
 
 
 def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True,
@@ -68,7 +70,7 @@ class TreeDataset:
         self.trees, self.examples = parse_examples(examples)
         self.labels = np.array([e.label for e in self.examples], np.int64)
         self.depths = np.array([e.depth for e in self.examples], np.int64)
-        self.heights = np.array([t.height() for t in self.trees], np.int64)
+        self.heights = np.array([t.tree_height() for t in self.trees], np.int64)
         self.languages = [e.language for e in self.examples]
         if num_labels is not None and len(self.labels) and int(self.labels.max()) >= num_labels:
             bad = int(np.argmax(self.labels >= num_labels))

@@ -1,0 +1,205 @@
+"""One interface over the two models train and eval drive: the equilibrium reasoner and the baseline.
+
+``TaskModel.dataset(examples)`` prepares examples once (trees for the reasoner, token sequences for the
+baseline); ``TaskModel.inputs(dataset, indices)`` builds a batch on the CPU; ``TaskModel.forward(inputs,
+labels)`` returns a :class:`ForwardResult` with per-tree iteration statistics (the baseline's "iterations"
+are its fixed number of layers).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from recursa.tasks.examples import Example
+
+MODEL_KINDS = ("recursa", "transformer")
+
+
+class ModelLoadError(Exception):
+    """A model directory that cannot be loaded (missing, not a model, unknown type)."""
+
+
+@dataclass
+class ForwardResult:
+    loss: torch.Tensor | None
+    logits: torch.Tensor
+    iterations: torch.Tensor  # [T] long
+    converged: torch.Tensor  # [T] bool
+    abs_residual: torch.Tensor | None = None
+    rel_residual: torch.Tensor | None = None
+
+
+def _quiet_transformers() -> None:
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+class TaskModel:
+    """Base class: a model with its data preparation."""
+
+    kind: str = ""
+    module: torch.nn.Module
+
+    @property
+    def num_labels(self) -> int:
+        return int(self.module.config.num_labels)
+
+    def dataset(self, examples: Sequence[Example]) -> Any:
+        raise NotImplementedError
+
+    def inputs(self, dataset: Any, indices: np.ndarray) -> tuple[Any, torch.Tensor]:
+        raise NotImplementedError
+
+    def to_device(self, inputs: Any, device: torch.device) -> Any:
+        raise NotImplementedError
+
+    def forward(self, inputs: Any, labels: torch.Tensor | None, module: torch.nn.Module | None = None
+                ) -> ForwardResult:
+        raise NotImplementedError
+
+    def save(self, directory: str | Path) -> None:
+        _quiet_transformers()
+        self.module.save_pretrained(str(directory))
+
+    def parameter_counts(self) -> dict[str, int]:
+        from recursa.train.baseline import core_parameters
+
+        return {"total": sum(p.numel() for p in self.module.parameters()),
+                "core": core_parameters(self.module)}
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.parameter_counts()}
+
+
+class ReasonerModel(TaskModel):
+    """The equilibrium reasoner (``RecursaForTreeClassification``) on level-ordered tree batches."""
+
+    kind = "recursa"
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.module = module
+
+    @classmethod
+    def create(cls, hidden_size: int, num_labels: int, options: dict[str, Any]) -> ReasonerModel:
+        from recursa.equilibrium.model import RecursaConfig, RecursaForTreeClassification
+
+        config = RecursaConfig(hidden_size=hidden_size, num_labels=num_labels, **options)
+        return cls(RecursaForTreeClassification(config))
+
+    def dataset(self, examples: Sequence[Example]) -> Any:
+        from recursa.tasks.dataset import TreeDataset
+
+        return TreeDataset(examples, num_labels=self.num_labels)
+
+    def inputs(self, dataset: Any, indices: np.ndarray) -> tuple[Any, torch.Tensor]:
+        return dataset.batch(indices)
+
+    def to_device(self, inputs: Any, device: torch.device) -> Any:
+        return inputs.to(device)
+
+    def forward(self, inputs: Any, labels: torch.Tensor | None, module: torch.nn.Module | None = None
+                ) -> ForwardResult:
+        out = (module or self.module)(inputs, labels=labels)
+        stats = out.stats
+        return ForwardResult(loss=out.loss, logits=out.logits, iterations=stats.iterations,
+                             converged=stats.converged, abs_residual=stats.abs_residual,
+                             rel_residual=stats.rel_residual)
+
+    def backward_iterations(self) -> float | None:
+        """Mean iterations of the last implicit backward solve (None for other backward modes)."""
+        back = getattr(self.module, "last_backward_stats", None)
+        if back is None or getattr(back, "iterations", None) is None:
+            return None
+        return float(back.iterations.float().mean())
+
+    def describe(self) -> dict[str, Any]:
+        cfg = self.module.config
+        keys = ("hidden_size", "solver", "max_iter", "tol", "backward")
+        return {**super().describe(), **{k: getattr(cfg, k) for k in keys if hasattr(cfg, k)}}
+
+
+class BaselineModel(TaskModel):
+    """The transformer baseline (``BertForSequenceClassification``) on leaf-token sequences."""
+
+    kind = "transformer"
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.module = module
+
+    @classmethod
+    def create(cls, hidden_size: int, num_labels: int, num_layers: int, max_positions: int = 2048
+               ) -> BaselineModel:
+        from transformers import BertForSequenceClassification
+
+        from recursa.train.baseline import bert_config
+
+        return cls(BertForSequenceClassification(bert_config(hidden_size, num_layers, num_labels,
+                                                             max_positions=max_positions)))
+
+    @property
+    def max_length(self) -> int:
+        return int(self.module.config.max_position_embeddings)
+
+    def dataset(self, examples: Sequence[Example]) -> Any:
+        from recursa.train.baseline import SequenceDataset
+
+        return SequenceDataset(examples, num_labels=self.num_labels)
+
+    def inputs(self, dataset: Any, indices: np.ndarray) -> tuple[Any, torch.Tensor]:
+        return dataset.batch(indices, self.max_length)
+
+    def to_device(self, inputs: Any, device: torch.device) -> Any:
+        return {k: v.to(device) for k, v in inputs.items()}
+
+    def forward(self, inputs: Any, labels: torch.Tensor | None, module: torch.nn.Module | None = None
+                ) -> ForwardResult:
+        out = (module or self.module)(**inputs, labels=labels)
+        t = out.logits.shape[0]
+        layers = int(self.module.config.num_hidden_layers)
+        dev = out.logits.device
+        return ForwardResult(loss=out.loss, logits=out.logits,
+                             iterations=torch.full((t,), layers, dtype=torch.long, device=dev),
+                             converged=torch.ones(t, dtype=torch.bool, device=dev))
+
+    def backward_iterations(self) -> float | None:
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        cfg = self.module.config
+        return {**super().describe(), "hidden_size": cfg.hidden_size, "layers": cfg.num_hidden_layers,
+                "heads": cfg.num_attention_heads, "max_positions": cfg.max_position_embeddings}
+
+
+def load_model(directory: str | Path, device: str | torch.device = "cpu") -> TaskModel:
+    """Load a reasoner or baseline saved with ``save_pretrained`` (dispatch on ``config.json``)."""
+    path = Path(directory)
+    cfg_path = path / "config.json"
+    if not cfg_path.is_file():
+        raise ModelLoadError(f"{path}: no config.json (not a saved model)")
+    try:
+        model_type = json.loads(cfg_path.read_text(encoding="utf-8")).get("model_type")
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"{cfg_path}: unreadable ({exc})") from None
+    _quiet_transformers()
+    if model_type == "bert":
+        from transformers import BertForSequenceClassification
+
+        model: TaskModel = BaselineModel(BertForSequenceClassification.from_pretrained(str(path)))
+    elif model_type == "recursa":
+        from recursa.equilibrium.model import RecursaForTreeClassification
+
+        model = ReasonerModel(RecursaForTreeClassification.from_pretrained(str(path)))
+    else:
+        raise ModelLoadError(f"{path}: unknown model type {model_type!r} (expected recursa or bert)")
+    model.module.to(device)
+    model.module.eval()
+    return model

@@ -1,0 +1,425 @@
+"""The training loop: AdamW, warm-up + cosine schedule, gradient clipping, bf16 autocast on CUDA, seeds,
+atomic checkpoints and resume, JSONL / TensorBoard logs, an optional depth curriculum, and DDP (torchrun).
+
+Training data is generated once from the task's ``train`` split (or read from a file), parsed once and kept in
+memory. The batch of step ``s`` is a pure function of ``(seed, s)``, so a resumed run draws exactly the batches
+the interrupted one would have drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from recursa.tasks.examples import DataError, Example
+from recursa.tasks.io import read_examples
+from recursa.tasks.registry import generate, get_task, parse_depths
+from recursa.train import checkpoint as ckpt
+from recursa.train.distributed import DistInfo, all_reduce_mean, barrier, cleanup, setup
+from recursa.train.logging import MetricLogger
+from recursa.train.models import MODEL_KINDS, BaselineModel, ReasonerModel, TaskModel, load_model
+
+# options that may differ when a run is resumed (they do not change what is trained)
+_RESUMABLE = {"steps", "checkpoint_every", "keep_checkpoints", "log_every", "eval_every", "device", "threads",
+              "progress", "tensorboard", "output"}
+
+
+class TrainError(Exception):
+    """A training run that cannot start (bad options, an existing run without --resume, ...)."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (saved as ``RUN/train_config.json``)."""
+
+    task: str
+    output: str
+    model: str = "recursa"
+    steps: int = 2000
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup: int = 100
+    min_lr_ratio: float = 0.05
+    clip: float = 1.0
+    seed: int = 0
+    train_size: int = 20000
+    depths: str = ""
+    curriculum: bool = False
+    curriculum_fraction: float = 0.3
+    hidden_size: int = 64
+    layers: int = 0
+    max_positions: int = 2048
+    reasoner: dict[str, Any] = field(default_factory=dict)
+    checkpoint_every: int = 250
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    eval_every: int = 0
+    eval_depths: str = "1-8"
+    eval_per_depth: int = 50
+    device: str = "auto"
+    threads: int = 0
+    bf16: bool = True
+    progress: bool = True
+    tensorboard: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise TrainError(f"unknown training option(s) in saved config: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    def validate(self) -> None:
+        if self.model not in MODEL_KINDS:
+            raise TrainError(f"--model must be one of {', '.join(MODEL_KINDS)}, not {self.model!r}")
+        for name in ("steps", "batch_size", "train_size", "hidden_size", "checkpoint_every", "log_every"):
+            if getattr(self, name) <= 0:
+                raise TrainError(f"{name.replace('_', '-')} must be positive")
+        if self.lr <= 0 or self.clip <= 0:
+            raise TrainError("lr and clip must be positive")
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    step: int
+    checkpoint: Path | None
+    last_metrics: dict[str, Any]
+
+
+# ---- data ------------------------------------------------------------------------------------------
+
+def training_examples(config: TrainConfig) -> tuple[list[Example], int]:
+    """The examples a run trains on, and the number of classes."""
+    path = Path(config.task)
+    if path.suffix.lower() in (".jsonl", ".tsv"):
+        examples = read_examples(path)
+        if config.depths:
+            keep = set(parse_depths(config.depths))
+            if any(e.depth < 0 for e in examples):
+                from recursa.tasks.dataset import parse_examples
+
+                _, examples = parse_examples(examples)
+            examples = [e for e in examples if e.depth in keep]
+            if not examples:
+                raise DataError(str(path), f"no examples of depth {config.depths}")
+        return examples, max(10, max(e.label for e in examples) + 1)
+    spec = get_task(config.task)
+    depths = parse_depths(config.depths) if config.depths else list(range(spec.train_depths[0],
+                                                                             spec.train_depths[1] + 1))
+    per = math.ceil(config.train_size / (len(depths) * len(spec.syntaxes)))
+    return generate(spec, depths, per, seed=config.seed, split="train"), spec.num_labels
+
+
+def heldout_examples(config: TrainConfig) -> list[Example]:
+    """A small evaluation set from the task's ``eval`` split (empty for file data)."""
+    if Path(config.task).suffix.lower() in (".jsonl", ".tsv"):
+        return []
+    return generate(config.task, parse_depths(config.eval_depths), config.eval_per_depth, seed=config.seed + 1,
+                    split="eval")
+
+
+class BatchSampler:
+    """Batch ``s`` = ``batch_size`` indices drawn from ``default_rng([seed, s])``; curriculum by depth."""
+
+    def __init__(self, depths: np.ndarray, batch_size: int, seed: int, steps: int, curriculum: bool,
+                 curriculum_fraction: float) -> None:
+        self.depths = depths
+        self.batch_size = batch_size
+        self.seed = seed
+        self.levels = sorted(set(depths.tolist()))
+        self.pools = {d: np.flatnonzero(depths <= d) for d in self.levels}
+        self.all = np.arange(len(depths))
+        self.curriculum = curriculum and len(self.levels) > 1
+        self.ramp = max(1, int(steps * curriculum_fraction))
+
+    def max_depth(self, step: int) -> int:
+        if not self.curriculum:
+            return self.levels[-1]
+        k = min(len(self.levels) - 1, (step * len(self.levels)) // self.ramp)
+        return self.levels[k]
+
+    def indices(self, step: int) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, step])
+        pool = self.pools[self.max_depth(step)] if self.curriculum else self.all
+        return rng.choice(pool, size=self.batch_size, replace=True)
+
+
+# ---- the loop --------------------------------------------------------------------------------------
+
+def _device(name: str, dist: DistInfo) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise TrainError("--device cuda asked for, but no CUDA GPU is available")
+        return torch.device("cuda", dist.local_rank)
+    return torch.device(name)
+
+
+def _build_model(config: TrainConfig, num_labels: int) -> TaskModel:
+    if config.model == "recursa":
+        try:
+            return ReasonerModel.create(config.hidden_size, num_labels, dict(config.reasoner))
+        except (TypeError, ValueError) as exc:
+            raise TrainError(f"bad reasoner option: {exc}") from None
+    layers = config.layers
+    if layers <= 0:
+        from recursa.train.baseline import matched_layers
+
+        ref = ReasonerModel.create(config.hidden_size, num_labels, dict(config.reasoner))
+        layers = matched_layers(config.hidden_size, ref.parameter_counts()["core"], num_labels)
+    return BaselineModel.create(config.hidden_size, num_labels, layers, config.max_positions)
+
+
+def _optimizer(module: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    decay, no_decay = [], []
+    for name, p in module.named_parameters():
+        if not p.requires_grad:
+            continue
+        (decay if p.ndim >= 2 and "embed" not in name and "norm" not in name.lower() else no_decay).append(p)
+    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.98))
+
+
+def lr_factor(step: int, config: TrainConfig) -> float:
+    """Linear warm-up, then cosine decay to ``min_lr_ratio``."""
+    if step < config.warmup:
+        return (step + 1) / config.warmup
+    t = min(1.0, (step - config.warmup) / max(1, config.steps - config.warmup))
+    return config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def _prepare_run(config: TrainConfig, resume: bool, dist: DistInfo) -> tuple[TrainConfig, Path | None]:
+    run = Path(config.output)
+    saved_path = run / "train_config.json"
+    if resume:
+        latest = ckpt.latest_checkpoint(run)
+        if latest is None:
+            raise TrainError(f"{run}: nothing to resume (no complete checkpoint)")
+        saved = TrainConfig.from_json(json.loads(saved_path.read_text(encoding="utf-8")))
+        merged = TrainConfig(**{**saved.to_json(), **{k: getattr(config, k) for k in _RESUMABLE}})
+        return merged, latest
+    if ckpt.list_checkpoints(run) or saved_path.exists():
+        raise TrainError(f"{run} already holds a training run: pass --resume to continue it, "
+                         "or choose another --output")
+    if dist.is_main:
+        run.mkdir(parents=True, exist_ok=True)
+        ckpt.atomic_write_text(saved_path, json.dumps(config.to_json(), indent=1) + "\n")
+    barrier(dist)
+    return config, None
+
+
+def train(config: TrainConfig, resume: bool = False) -> TrainResult:
+    """Run (or resume) training as ``config`` says; returns where the last checkpoint went."""
+    config.validate()
+    dist = setup()
+    try:
+        return _train(config, resume, dist)
+    finally:
+        cleanup(dist)
+
+
+def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
+    config, resume_from = _prepare_run(config, resume, dist)
+    run = Path(config.output)
+    if config.threads > 0:
+        torch.set_num_threads(config.threads)
+    device = _device(config.device, dist)
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+
+    examples, num_labels = training_examples(config)
+    if resume_from is not None:
+        if dist.is_main:
+            ckpt.remove_partial_checkpoints(run)
+        model = load_model(resume_from, device)
+        state = torch.load(resume_from / "training_state.pt", map_location="cpu", weights_only=True)
+        start_step = int(json.loads((resume_from / "trainer_state.json").read_text())["step"])
+    else:
+        model = _build_model(config, num_labels)
+        state, start_step = None, 0
+    module = model.module.to(device)
+    module.train()
+    dataset = model.dataset(examples)
+    heldout = model.dataset(heldout_examples(config)) if config.eval_every > 0 else None
+
+    optimizer = _optimizer(module, config)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config))
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+    wrapped: torch.nn.Module = module
+    if dist.world_size > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        wrapped = DistributedDataParallel(module, device_ids=[device.index] if device.type == "cuda" else None)
+
+    sampler = BatchSampler(dataset.depths, config.batch_size, config.seed, config.steps, config.curriculum,
+                           config.curriculum_fraction)
+    logger = MetricLogger(run, enabled=dist.is_main, tensorboard=config.tensorboard)
+    use_bf16 = config.bf16 and device.type == "cuda"
+    info = {"model": model.describe(), "examples": len(dataset), "device": str(device),
+            "world_size": dist.world_size, "bf16": use_bf16}
+    if dist.is_main:
+        logger.log(start_step, {"event": "resume" if resume_from else "start", **_flat(info)})
+
+    bar = None
+    if config.progress and dist.is_main:
+        from tqdm import tqdm
+
+        bar = tqdm(total=config.steps, initial=start_step, desc=f"train {model.kind}", unit="step",
+                   dynamic_ncols=True, file=sys.stderr)
+
+    acc = _Accumulator()
+    last: dict[str, Any] = {}
+    t0 = time.time()
+    step = start_step
+    checkpoint_path = resume_from
+
+    def save(at_step: int) -> Path | None:
+        if dist.is_main:
+            path = _save(run, at_step, model, optimizer, scheduler, config, info, time.time() - t0)
+        else:
+            path = None
+        barrier(dist)
+        return path
+
+    try:
+        while step < config.steps:
+            idx = sampler.indices(step)[dist.rank::dist.world_size]
+            inputs, labels = model.inputs(dataset, idx)
+            inputs, labels = model.to_device(inputs, device), labels.to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                out = model.forward(inputs, labels, module=wrapped)
+            loss = out.loss
+            assert loss is not None
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(module.parameters(), config.clip))
+            finite = math.isfinite(grad_norm) and math.isfinite(float(loss))
+            if finite:
+                optimizer.step()
+            scheduler.step()
+            step += 1
+            acc.add(out, labels, float(loss), grad_norm, finite, model.backward_iterations())
+            if bar is not None:
+                bar.update(1)
+            if step % config.log_every == 0 or step == config.steps:
+                metrics = acc.result(dist, device)
+                metrics.update(lr=scheduler.get_last_lr()[0], max_depth=sampler.max_depth(step - 1),
+                               elapsed_s=round(time.time() - t0, 2))
+                acc = _Accumulator()
+                last = metrics
+                logger.log(step, metrics)
+                if bar is not None:
+                    bar.set_postfix(loss=f"{metrics['loss']:.3f}", acc=f"{metrics['accuracy']:.3f}",
+                                    it=f"{metrics['iterations_mean']:.1f}")
+            if heldout is not None and (step % config.eval_every == 0 or step == config.steps):
+                if dist.is_main:
+                    from recursa.train.evaluate import evaluate_dataset
+
+                    rep = evaluate_dataset(model, heldout, model.kind, config.task, device)
+                    logger.log(step, {"eval_accuracy": rep.accuracy,
+                                      **{f"eval_accuracy_d{r.depth}": r.accuracy for r in rep.by_depth},
+                                      "eval_spearman": rep.spearman_iterations_height,
+                                      "eval_convergence_failure_rate": rep.convergence_failure_rate})
+                    module.train()
+                barrier(dist)
+            if step % config.checkpoint_every == 0 and step < config.steps:
+                checkpoint_path = save(step)
+    except KeyboardInterrupt:
+        if step > start_step:
+            checkpoint_path = save(step)
+            print(f"\ninterrupted: checkpoint at step {step} in {checkpoint_path}; continue with --resume",
+                  file=sys.stderr)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if step > start_step or checkpoint_path is None:
+        checkpoint_path = save(step)
+    if dist.is_main:
+        logger.log(step, {"event": "end", "elapsed_s": round(time.time() - t0, 2)})
+    logger.close()
+    return TrainResult(run, step, checkpoint_path, last)
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _save(run: Path, step: int, model: TaskModel, optimizer: torch.optim.Optimizer, scheduler: Any,
+          config: TrainConfig, info: dict[str, Any], elapsed: float) -> Path:
+    def write(tmp: Path) -> None:
+        model.save(tmp)
+        state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                 "torch_rng": torch.get_rng_state()}
+        torch.save(state, tmp / "training_state.pt")
+
+    return ckpt.save_checkpoint(run, step, write, {"config": config.to_json(), "info": info,
+                                                   "elapsed_s": round(elapsed, 2), "pid": os.getpid()},
+                                keep=config.keep_checkpoints)
+
+
+class _Accumulator:
+    """Sums per-step statistics between two log lines."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.sums: dict[str, float] = {}
+        self.max_iter = 0.0
+        self.bwd: list[float] = []
+
+    def _add(self, key: str, value: float) -> None:
+        self.sums[key] = self.sums.get(key, 0.0) + value
+
+    def add(self, out: Any, labels: torch.Tensor, loss: float, grad_norm: float, finite: bool,
+            backward_iterations: float | None) -> None:
+        self.steps += 1
+        it = out.iterations.float()
+        self._add("loss", loss if math.isfinite(loss) else 0.0)
+        self._add("accuracy", float((out.logits.argmax(-1) == labels).float().mean()))
+        self._add("iterations_mean", float(it.mean()))
+        self.max_iter = max(self.max_iter, float(it.max()))
+        self._add("convergence_failure_rate", float(1.0 - out.converged.float().mean()))
+        if out.abs_residual is not None:
+            self._add("abs_residual", float(out.abs_residual.float().mean()))
+        if out.rel_residual is not None:
+            self._add("rel_residual", float(out.rel_residual.float().mean()))
+        self._add("grad_norm", grad_norm if math.isfinite(grad_norm) else 0.0)
+        self._add("skipped_steps", 0.0 if finite else 1.0)
+        if backward_iterations is not None:
+            self.bwd.append(backward_iterations)
+
+    def result(self, dist: DistInfo, device: torch.device) -> dict[str, Any]:
+        keys = sorted(self.sums)
+        vals = [self.sums[k] / max(1, self.steps) for k in keys]
+        vals = all_reduce_mean(vals, dist, device)
+        out: dict[str, Any] = dict(zip(keys, vals))
+        out["skipped_steps"] = round(out.get("skipped_steps", 0.0) * self.steps)
+        out["iterations_max"] = self.max_iter
+        if self.bwd:
+            out["backward_iterations_mean"] = sum(self.bwd) / len(self.bwd)
+        return out

@@ -194,3 +194,18 @@ def test_stdlib_sample_fast_equals_python_walk() -> None:
             b = parse(src, "python", drop_punctuation=drop, fast=False)
             for name in ("parent", "kind", "token", "named", "start_byte", "end_byte", "depth", "line_starts"):
                 assert np.array_equal(getattr(a, name), getattr(b, name)), (f, name)
+
+
+def test_c_assembly_equals_numpy_assembly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import recursa.trees.batch as batch_mod
+
+    if batch_mod._fast is None:
+        pytest.skip("C extension not built")
+    fts = [parse(src, lang) for lang, src in SAMPLES.items()] + [parse(b"x", "python")]
+    fast = TreeBatch.from_trees(fts)
+    monkeypatch.setattr(batch_mod, "_fast", None)
+    slow = TreeBatch.from_trees(fts)
+    for name in ("kind", "token", "parent", "rank", "height", "depth", "tree", "named", "start_byte", "end_byte",
+                 "start_line", "start_col", "end_line", "end_col", "level_ptr", "tree_root", "tree_height",
+                 "tree_size"):
+        assert torch.equal(getattr(fast, name), getattr(slow, name)), name

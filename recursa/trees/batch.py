@@ -17,6 +17,15 @@ from typing import Any
 import numpy as np
 import torch
 
+try:
+    from recursa.trees import _fastflatten as _fast
+except ImportError:  # pragma: no cover - depends on how the package was built
+    _fast = None
+
+# the order in which the C assembler takes and returns node fields (parent and height first)
+_FAST_FIELDS = ("parent", "height", "kind", "token", "named", "start_byte", "end_byte", "depth", "rank",
+                "start_line", "start_col", "end_line", "end_col")
+
 _NODE_FIELDS = (
     "kind",
     "token",
@@ -230,15 +239,17 @@ class TreeBatch:
         """One batch from :class:`recursa.trees.flatten.FlatTree` objects, in order (tree ``i`` = ``trees[i]``)."""
         if not trees:
             return cls.from_preorder(np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if _fast is not None:
+            return cls._from_trees_fast(trees)
         sizes = np.array([t.num_nodes for t in trees], np.int64)
         offsets = np.r_[0, np.cumsum(sizes)[:-1]]
-        parent = np.concatenate([np.where(t.parent >= 0, t.parent + o, -1) for t, o in zip(trees, offsets)])
-        tree = np.repeat(np.arange(len(trees), dtype=np.int64), sizes)
+        parent = np.concatenate([t.parent for t in trees]).astype(np.int64)
+        parent = np.where(parent >= 0, parent + np.repeat(offsets, sizes), -1)
         return cls.from_preorder(
             parent,
             np.concatenate([t.kind for t in trees]),
             token=np.concatenate([t.token for t in trees]),
-            tree=tree,
+            tree=np.repeat(np.arange(len(trees), dtype=np.int64), sizes),
             named=np.concatenate([t.named for t in trees]),
             start_byte=np.concatenate([t.start_byte for t in trees]),
             end_byte=np.concatenate([t.end_byte for t in trees]),
@@ -246,6 +257,39 @@ class TreeBatch:
             height=np.concatenate([t.height for t in trees]),
             rank=np.concatenate([t.rank for t in trees]),
             lines=[np.concatenate([t.lines[j] for t in trees]) for j in range(4)],
+        )
+
+    @classmethod
+    def _from_trees_fast(cls, trees: Sequence[Any]) -> TreeBatch:
+        """``from_trees`` through the C extension: one counting-sort pass writes every field in level order."""
+        def i64(a: np.ndarray) -> np.ndarray:
+            return a if a.dtype == np.int64 and a.flags.c_contiguous else np.ascontiguousarray(a, np.int64)
+
+        per_field = [
+            [i64(t.parent) for t in trees],
+            [i64(t.height) for t in trees],
+            *([i64(getattr(t, name)) for t in trees] for name in _FAST_FIELDS[2:9]),
+            *([i64(t.lines[j]) for t in trees] for j in range(4)),
+        ]
+        n = sum(t.num_nodes for t in trees)
+        outputs = [np.empty(n, np.int64) for _ in per_field]
+        tree_ids = np.empty(n, np.int64)
+        counts = np.zeros(max(int(t.height[0]) for t in trees if t.num_nodes) + 1, np.int64)
+        _fast.assemble(per_field, outputs, tree_ids, counts)
+        cols = dict(zip(_FAST_FIELDS, outputs))
+        level_ptr = np.zeros(len(counts) + 1, np.int64)
+        level_ptr[1:] = np.cumsum(counts)
+        roots = np.flatnonzero(cols["parent"] < 0)  # one root per tree, in tree order within each level
+        roots = roots[np.argsort(tree_ids[roots], kind="stable")]
+        t = torch.from_numpy
+        return cls(
+            **{name: t(cols[name]) for name in _FAST_FIELDS if name != "named"},
+            named=t(cols["named"]).bool(),
+            tree=t(tree_ids),
+            level_ptr=t(level_ptr),
+            tree_root=t(roots),
+            tree_height=t(cols["height"][roots]),
+            tree_size=torch.tensor([tr.num_nodes for tr in trees], dtype=torch.long),
         )
 
     @classmethod

@@ -302,8 +302,11 @@ _DROP_CACHE: dict[str, bytes] = {}
 
 
 def _line_starts(source: bytes) -> np.ndarray:
-    nl = np.frombuffer(source, np.uint8)
-    return np.r_[0, np.flatnonzero(nl == 10) + 1].astype(np.int64)
+    newlines = np.flatnonzero(np.frombuffer(source, np.uint8) == 10)
+    out = np.empty(len(newlines) + 1, np.int64)
+    out[0] = 0
+    out[1:] = newlines + 1
+    return out
 
 
 def parse_many(sources: Sequence[bytes | str], language: Language | str,

@@ -223,7 +223,112 @@ static PyObject *py_token_id(PyObject *self, PyObject *args) {
     return PyLong_FromLongLong(t);
 }
 
+/*
+ * assemble(fields, outputs, tree_out, level_counts)
+ *   fields: a list of F lists (one per node field, parent first), each holding T int64 buffers (one per tree,
+ *           pre-order); field 1 of the list order given by the caller must be `height` (see HEIGHT_FIELD).
+ *   outputs: F writable int64 buffers of length N (sum of tree sizes); tree_out: writable int64 buffer (N).
+ *   level_counts: writable int64 buffer of max height + 1 zeros; filled with the number of nodes per height.
+ * Writes every field in level order (height, tree, pre-order) with a counting sort, and rewrites parents as
+ * batch indices. Returns None.
+ */
+#define HEIGHT_FIELD 1
+
+static PyObject *assemble(PyObject *self, PyObject *args) {
+    PyObject *fields, *outputs, *tree_out_obj, *counts_obj;
+    if (!PyArg_ParseTuple(args, "O!O!OO", &PyList_Type, &fields, &PyList_Type, &outputs, &tree_out_obj,
+                          &counts_obj))
+        return NULL;
+    Py_ssize_t nf = PyList_GET_SIZE(fields);
+    if (nf < 2 || PyList_GET_SIZE(outputs) != nf) {
+        PyErr_SetString(PyExc_ValueError, "fields and outputs must be lists of the same length >= 2");
+        return NULL;
+    }
+    Py_ssize_t nt = PyList_GET_SIZE(PyList_GET_ITEM(fields, 0));
+    Py_buffer *in = calloc((size_t)(nf * nt), sizeof(Py_buffer));
+    Py_buffer *out = calloc((size_t)nf, sizeof(Py_buffer));
+    Py_buffer tb = {0}, cb = {0};
+    int64_t *pos_of = NULL, *cursor = NULL;
+    Py_ssize_t got_in = 0, got_out = 0;
+    int ok = 0;
+    if (!in || !out) { PyErr_NoMemory(); goto cleanup; }
+    for (Py_ssize_t f = 0; f < nf; f++) {
+        PyObject *lst = PyList_GET_ITEM(fields, f);
+        if (!PyList_Check(lst) || PyList_GET_SIZE(lst) != nt) {
+            PyErr_SetString(PyExc_ValueError, "every field needs one buffer per tree");
+            goto cleanup;
+        }
+        for (Py_ssize_t t = 0; t < nt; t++) {
+            if (PyObject_GetBuffer(PyList_GET_ITEM(lst, t), &in[f * nt + t], PyBUF_C_CONTIGUOUS) < 0) goto cleanup;
+            got_in++;
+        }
+    }
+    for (Py_ssize_t f = 0; f < nf; f++) {
+        if (PyObject_GetBuffer(PyList_GET_ITEM(outputs, f), &out[f], PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
+            goto cleanup;
+        got_out++;
+    }
+    if (PyObject_GetBuffer(tree_out_obj, &tb, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) goto cleanup;
+    if (PyObject_GetBuffer(counts_obj, &cb, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        PyBuffer_Release(&tb);
+        tb.obj = NULL;
+        goto cleanup;
+    }
+    size_t n = (size_t)tb.len / 8, levels = (size_t)cb.len / 8;
+    for (Py_ssize_t f = 0; f < nf; f++) {
+        if ((size_t)out[f].len != n * 8) { PyErr_SetString(PyExc_ValueError, "output length mismatch"); goto cleanup; }
+    }
+    pos_of = malloc((n ? n : 1) * sizeof(int64_t));
+    cursor = malloc((levels ? levels : 1) * sizeof(int64_t));
+    if (!pos_of || !cursor) { PyErr_NoMemory(); goto cleanup; }
+    int64_t *counts = (int64_t *)cb.buf;
+    for (Py_ssize_t t = 0; t < nt; t++) {
+        const int64_t *height = (const int64_t *)in[HEIGHT_FIELD * nt + t].buf;
+        size_t m = (size_t)in[HEIGHT_FIELD * nt + t].len / 8;
+        for (size_t i = 0; i < m; i++) {
+            int64_t h = height[i];
+            if (h < 0 || (size_t)h >= levels) { PyErr_SetString(PyExc_ValueError, "bad height"); goto cleanup; }
+            counts[h]++;
+        }
+    }
+    int64_t acc = 0;
+    for (size_t h = 0; h < levels; h++) { cursor[h] = acc; acc += counts[h]; }
+    if ((size_t)acc != n) { PyErr_SetString(PyExc_ValueError, "level counts do not add up"); goto cleanup; }
+    {
+        int64_t *tree_dst = (int64_t *)tb.buf;
+        size_t base = 0;
+        for (Py_ssize_t t = 0; t < nt; t++) {
+            size_t m = (size_t)in[t].len / 8; /* field 0 is parent */
+            const int64_t *height = (const int64_t *)in[HEIGHT_FIELD * nt + t].buf;
+            const int64_t *parent = (const int64_t *)in[t].buf;
+            if (base + m > n) { PyErr_SetString(PyExc_ValueError, "trees exceed the output"); goto cleanup; }
+            for (size_t i = 0; i < m; i++) {
+                int64_t pos = cursor[height[i]]++;
+                pos_of[base + i] = pos;
+                int64_t p = parent[i];
+                if (p >= (int64_t)i) { PyErr_SetString(PyExc_ValueError, "parent after child"); goto cleanup; }
+                ((int64_t *)out[0].buf)[pos] = p < 0 ? -1 : pos_of[base + (size_t)p];
+                for (Py_ssize_t f = 1; f < nf; f++)
+                    ((int64_t *)out[f].buf)[pos] = ((const int64_t *)in[f * nt + t].buf)[i];
+                tree_dst[pos] = t;
+            }
+            base += m;
+        }
+        if (base != n) { PyErr_SetString(PyExc_ValueError, "trees do not fill the output"); goto cleanup; }
+    }
+    ok = 1;
+cleanup:
+    for (Py_ssize_t i = 0; i < got_in; i++) PyBuffer_Release(&in[i]);
+    for (Py_ssize_t i = 0; i < got_out; i++) PyBuffer_Release(&out[i]);
+    if (tb.obj) PyBuffer_Release(&tb);
+    if (cb.obj) PyBuffer_Release(&cb);
+    free(in); free(out); free(pos_of); free(cursor);
+    if (!ok) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"assemble", assemble, METH_VARARGS, "Level-order the nodes of many pre-order trees into one batch."},
     {"parse_flatten", parse_flatten, METH_VARARGS, "Parse and flatten a source into pre-order buffers."},
     {"token_id", py_token_id, METH_VARARGS, "Token id of a leaf text (same as recursa.trees.flatten.token_id)."},
     {NULL, NULL, 0, NULL},

@@ -1,0 +1,2 @@
+; Function definitions (the unit recursa verifies and analyses).
+(function_definition) @function

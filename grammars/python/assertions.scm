@@ -1,0 +1,2 @@
+; Assertions: assert statements.
+(assert_statement) @assertion

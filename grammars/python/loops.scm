@@ -1,0 +1,5 @@
+; Loops: while and for statements.
+[
+  (while_statement)
+  (for_statement)
+] @loop

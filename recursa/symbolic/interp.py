@@ -1,0 +1,415 @@
+"""A concrete interpreter of the IR: replays violation traces and samples reachable loop-head states.
+
+It walks the structured IR (not the control-flow graph the symbolic side uses), so a trace found by
+bounded model checking is confirmed by an independent reading of the program. Statements run on an
+explicit frame stack (no recursion); expressions are compiled to Python closures once.
+
+Semantics: ``math`` uses unbounded integers; ``machine`` wraps every arithmetic result to 32-bit two's
+complement, C division truncates towards zero, Python's ``//`` and ``%`` floor.
+"""
+
+from __future__ import annotations
+
+import enum
+import operator
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from recursa.symbolic.ir import (
+    Assert,
+    Assign,
+    Assume,
+    Binary,
+    Break,
+    Const,
+    Continue,
+    Expr,
+    Function,
+    Havoc,
+    If,
+    Ite,
+    Loop,
+    Return,
+    Sort,
+    Unary,
+    Var,
+    postorder,
+)
+
+INT_BITS = 32
+_MOD = 1 << INT_BITS
+_HALF = 1 << (INT_BITS - 1)
+INT_MIN, INT_MAX = -_HALF, _HALF - 1
+
+
+def wrap(v: int) -> int:
+    """``v`` as a 32-bit two's-complement integer."""
+    return ((v + _HALF) & (_MOD - 1)) - _HALF
+
+
+def cdiv(a: int, b: int) -> int:
+    """C division: truncates towards zero."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def cmod(a: int, b: int) -> int:
+    return a - b * cdiv(a, b)
+
+
+Value = int | bool
+Env = dict[str, Value]
+
+
+# ---- expressions --------------------------------------------------------------------------------------
+
+_PY_BINOP = {"add": "+", "sub": "-", "mul": "*", "band": "&", "bor": "|", "bxor": "^", "shl": "<<",
+             "shr": ">>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
+_WRAPPED = frozenset({"add", "sub", "mul", "band", "bor", "bxor", "shl", "cdiv", "cmod", "fdiv", "fmod"})
+_MAX_SOURCE_DEPTH = 60
+_OPERATOR: dict[str, Callable[[Any, Any], Any]] = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "band": operator.and_, "bor": operator.or_,
+    "bxor": operator.xor, "shl": operator.lshift, "shr": operator.rshift, "lt": operator.lt, "le": operator.le,
+    "gt": operator.gt, "ge": operator.ge, "eq": operator.eq, "ne": operator.ne}
+
+
+def _depth(expr: Expr) -> int:
+    depth: dict[int, int] = {}
+    for node in postorder(expr):
+        depth[id(node)] = 1 + max((depth[id(c)] for c in node.children()), default=0)
+    return depth[id(expr)]
+
+
+def _source(expr: Expr, machine: bool) -> str:
+    parts: dict[int, str] = {}
+    for node in postorder(expr):
+        k = [parts[id(c)] for c in node.children()]
+        if isinstance(node, Const):
+            s = ("True" if node.value else "False") if node.sort is Sort.BOOL else f"({node.value})"
+        elif isinstance(node, Var):
+            s = f"env[{node.name!r}]"
+        elif isinstance(node, Unary):
+            s = {"neg": f"(-{k[0]})", "bnot": f"(~{k[0]})", "not": f"(not {k[0]})",
+                 "to_int": f"(1 if {k[0]} else 0)", "to_bool": f"({k[0]} != 0)"}[node.op]
+            if machine and node.op in ("neg", "bnot"):
+                s = f"_wrap{s}"
+        elif isinstance(node, Binary):
+            op = node.op
+            if op in ("and", "or"):
+                s = f"({k[0]} {op} {k[1]})"
+            elif op in ("cdiv", "cmod"):
+                s = f"_{op}({k[0]}, {k[1]})"
+            elif op == "fdiv":
+                s = f"({k[0]} // {k[1]})"
+            elif op == "fmod":
+                s = f"({k[0]} % {k[1]})"
+            else:
+                s = f"({k[0]} {_PY_BINOP[op]} {k[1]})"
+            if machine and op in _WRAPPED:
+                s = f"_wrap{s}"
+        elif isinstance(node, Ite):
+            s = f"({k[1]} if {k[0]} else {k[2]})"
+        else:
+            raise TypeError(node)
+        parts[id(node)] = s
+    return parts[id(expr)]
+
+
+def _closure(expr: Expr, machine: bool) -> Callable[[Env], Value]:
+    """A stack-machine evaluator for expressions too deep for Python's compiler."""
+    order = postorder(expr)
+    index = {id(n): i for i, n in enumerate(order)}
+    program = [(n, [index[id(c)] for c in n.children()]) for n in order]
+    w = wrap if machine else (lambda v: v)
+
+    def run(env: Env) -> Value:
+        vals: list[Value] = []
+        for node, kids in program:
+            a = [vals[i] for i in kids]
+            if isinstance(node, Const):
+                v: Value = bool(node.value) if node.sort is Sort.BOOL else node.value
+            elif isinstance(node, Var):
+                v = env[node.name]
+            elif isinstance(node, Unary):
+                v = _apply_unary(node.op, a[0], w)
+            elif isinstance(node, Binary):
+                x, y = a
+                v = _apply_binary(node.op, x, y, w)
+            elif isinstance(node, Ite):
+                v = a[1] if a[0] else a[2]
+            else:
+                raise TypeError(node)
+            vals.append(v)
+        return vals[-1]
+
+    return run
+
+
+def _apply_unary(op: str, x: Any, w: Callable[[int], int]) -> Value:
+    if op == "neg":
+        return w(-x)
+    if op == "bnot":
+        return w(~x)
+    if op == "not":
+        return not x
+    if op == "to_int":
+        return 1 if x else 0
+    return x != 0
+
+
+def _apply_binary(op: str, x: Any, y: Any, w: Callable[[int], int]) -> Value:
+    if op == "and":
+        return bool(x and y)
+    if op == "or":
+        return bool(x or y)
+    if op == "cdiv":
+        return w(cdiv(x, y))
+    if op == "cmod":
+        return w(cmod(x, y))
+    if op == "fdiv":
+        return w(x // y)
+    if op == "fmod":
+        return w(x % y)
+    result = _OPERATOR[op](x, y)
+    return w(result) if op in _WRAPPED else result
+
+
+def compile_expr(expr: Expr, machine: bool = False) -> Callable[[Env], Value]:
+    """A Python function ``env -> value`` computing ``expr``."""
+    if _depth(expr) > _MAX_SOURCE_DEPTH:
+        return _closure(expr, machine)
+    code = f"lambda env: {_source(expr, machine)}"
+    return eval(code, {"_wrap": wrap, "_cdiv": cdiv, "_cmod": cmod})  # noqa: S307 - generated from the IR
+
+
+# ---- oracles ------------------------------------------------------------------------------------------
+
+
+class Oracle(Protocol):
+    """Supplies the arbitrary values: initial values of all variables and every havoc."""
+
+    def initial(self, var: str, sort: Sort) -> Value: ...
+
+    def nondet(self, stmt: Havoc, in_loop_condition: bool) -> Value: ...
+
+
+class ReplayOracle:
+    """Replays a recorded run: given initial values and the havoc values in the order they are consumed."""
+
+    def __init__(self, initial: dict[str, Value], nondet: Sequence[Value]) -> None:
+        self.values = dict(initial)
+        self.queue = list(nondet)
+        self.position = 0
+
+    def initial(self, var: str, sort: Sort) -> Value:
+        v = self.values.get(var, 0)
+        return bool(v) if sort is Sort.BOOL else int(v)
+
+    def nondet(self, stmt: Havoc, in_loop_condition: bool) -> Value:
+        if self.position < len(self.queue):
+            v = self.queue[self.position]
+        else:
+            v = 0
+        self.position += 1
+        return bool(v) if stmt.sort is Sort.BOOL else int(v)
+
+
+class RandomOracle:
+    """Random small values mixed with the program's constants; loop conditions lean towards continuing."""
+
+    def __init__(self, seed: int, constants: Sequence[int] = (), machine: bool = False,
+                 continue_bias: float = 0.85, spread: int = 20) -> None:
+        self.rng = random.Random(seed)
+        pool = {0, 1, -1, 2}
+        for c in constants:
+            pool.update((c, c - 1, c + 1))
+        if machine:
+            pool.update((INT_MAX, INT_MIN, INT_MAX - 1, INT_MIN + 1))
+            pool = {wrap(v) for v in pool}
+        self.pool = sorted(pool)
+        self.bias = continue_bias
+        self.spread = spread
+
+    def _int(self) -> int:
+        r = self.rng.random()
+        if r < 0.35:
+            return self.rng.choice(self.pool)
+        if r < 0.9:
+            return self.rng.randint(-self.spread, self.spread)
+        return self.rng.randint(-10 * self.spread, 10 * self.spread)
+
+    def initial(self, var: str, sort: Sort) -> Value:
+        return self.rng.random() < 0.5 if sort is Sort.BOOL else self._int()
+
+    def nondet(self, stmt: Havoc, in_loop_condition: bool) -> Value:
+        if stmt.sort is Sort.BOOL:
+            return self.rng.random() < (self.bias if in_loop_condition else 0.5)
+        if in_loop_condition and self.rng.random() < self.bias:
+            return self.rng.choice((1, 1, 2, -1, 7))
+        return self._int()
+
+
+# ---- execution ----------------------------------------------------------------------------------------
+
+
+class Outcome(str, enum.Enum):
+    EXIT = "exit"
+    VIOLATION = "violation"
+    BLOCKED = "blocked"
+    STEP_LIMIT = "step_limit"
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One visible step of a run: the entry, a loop-head visit, or the failing assertion."""
+
+    kind: str
+    line: int
+    values: dict[str, Value]
+    loop: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "line": self.line,
+                               "values": {k: (v if isinstance(v, bool) else int(v)) for k, v in self.values.items()}}
+        if self.loop is not None:
+            out["loop"] = self.loop
+        return out
+
+
+@dataclass
+class RunResult:
+    outcome: Outcome
+    failed: Assert | None = None
+    steps: int = 0
+    trace: list[TraceStep] = field(default_factory=list)
+    initial: dict[str, Value] = field(default_factory=dict)
+    nondet: list[Value] = field(default_factory=list)
+
+
+HeadHook = Callable[[Loop, Env], None]
+
+
+class Interpreter:
+    """Runs one :class:`Function` (compile once, run many times)."""
+
+    def __init__(self, function: Function, machine: bool = False) -> None:
+        self.function = function
+        self.machine = machine
+        self._cache: dict[int, Callable[[Env], Value]] = {}
+        self._visible = [v for v in function.variables if not v.startswith("__nd")]
+
+    def _eval(self, expr: Expr, env: Env) -> Value:
+        fn = self._cache.get(id(expr))
+        if fn is None:
+            fn = self._cache[id(expr)] = compile_expr(expr, self.machine)
+        return fn(env)
+
+    def _snapshot(self, env: Env) -> dict[str, Value]:
+        return {self.function.show(v): env[v] for v in self._visible}
+
+    def run(self, oracle: Oracle, max_steps: int = 100_000, on_head: HeadHook | None = None,
+            record: bool = False, record_limit: int = 10_000) -> RunResult:
+        """Execute the function once. ``max_steps`` bounds statements plus loop-head visits."""
+        fn = self.function
+        env: Env = {v: oracle.initial(v, s) for v, s in fn.variables.items()}
+        result = RunResult(Outcome.EXIT, initial=dict(env))
+        trace = result.trace
+        nondet_log = result.nondet
+        if record:
+            trace.append(TraceStep("entry", fn.loc.line, self._snapshot(env)))
+        # frames: [stmts, position] for blocks; [loop, phase] for loops (phase: head / body / update)
+        stack: list[list[Any]] = [[fn.body, 0]]
+        steps = 0
+        ev = self._eval
+        while stack:
+            top = stack[-1]
+            if isinstance(top[0], Loop):
+                loop: Loop = top[0]
+                phase = top[1]
+                if phase == "head":
+                    steps += 1
+                    if on_head is not None:
+                        on_head(loop, env)
+                    if record and len(trace) < record_limit:
+                        trace.append(TraceStep("loop", loop.loc.line, self._snapshot(env), loop.index))
+                    for s in loop.prelude:
+                        v = oracle.nondet(s, True) if isinstance(s, Havoc) else None
+                        if isinstance(s, Havoc):
+                            env[s.var] = v
+                            nondet_log.append(v)
+                        else:
+                            raise TypeError("loop preludes hold havocs only")
+                    if ev(loop.cond, env):
+                        top[1] = "body"
+                        stack.append([loop.body, 0])
+                    else:
+                        stack.pop()
+                elif phase == "body":
+                    top[1] = "update"
+                    stack.append([loop.update, 0])
+                else:
+                    top[1] = "head"
+                if steps > max_steps:
+                    result.outcome = Outcome.STEP_LIMIT
+                    break
+                continue
+            stmts, pos = top
+            if pos >= len(stmts):
+                stack.pop()
+                continue
+            top[1] = pos + 1
+            s = stmts[pos]
+            steps += 1
+            if steps > max_steps:
+                result.outcome = Outcome.STEP_LIMIT
+                break
+            if isinstance(s, Assign):
+                if len(s.targets) == 1:
+                    env[s.targets[0]] = ev(s.values[0], env)
+                else:
+                    vals = [ev(v, env) for v in s.values]
+                    for t, v in zip(s.targets, vals):
+                        env[t] = v
+            elif isinstance(s, Havoc):
+                v = oracle.nondet(s, False)
+                env[s.var] = v
+                nondet_log.append(v)
+            elif isinstance(s, Assume):
+                if not ev(s.cond, env):
+                    result.outcome = Outcome.BLOCKED
+                    break
+            elif isinstance(s, Assert):
+                if not ev(s.cond, env):
+                    result.outcome = Outcome.VIOLATION
+                    result.failed = s
+                    if record:
+                        trace.append(TraceStep("assert", s.loc.line, self._snapshot(env)))
+                    break
+            elif isinstance(s, If):
+                stack.append([s.then if ev(s.cond, env) else s.orelse, 0])
+            elif isinstance(s, Loop):
+                stack.append([s, "body" if s.do_while else "head"])
+                if s.do_while:
+                    stack.append([s.body, 0])
+            elif isinstance(s, Break):
+                while not isinstance(stack[-1][0], Loop):
+                    stack.pop()
+                stack.pop()
+            elif isinstance(s, Continue):
+                while not isinstance(stack[-1][0], Loop):
+                    stack.pop()
+                stack[-1][1] = "body"  # the loop frame then runs the update, then the head
+            elif isinstance(s, Return):
+                break
+            else:
+                raise TypeError(f"unknown statement {s!r}")
+        result.steps = steps
+        return result
+
+
+def replay(function: Function, initial: dict[str, Value], nondet: Sequence[Value], machine: bool = False,
+           max_steps: int = 1_000_000) -> RunResult:
+    """Run ``function`` with the given initial values and havoc values, recording the trace."""
+    return Interpreter(function, machine).run(ReplayOracle(initial, nondet), max_steps=max_steps, record=True)

@@ -1,0 +1,328 @@
+"""Candidate invariants: linear atoms and their 2-clauses, evaluated on example states and built in Z3.
+
+An :class:`Atom` is ``Σ coef·var  op  const`` with ``op`` one of ``==``, ``<=``, ``>=`` over integer
+variables, or a boolean variable's literal (``b`` / ``!b``). A :class:`Candidate` is a disjunction of one
+or two atoms; conjunctions arise from keeping many candidates at once (Houdini).
+
+Evaluation on example states is vectorised (numpy); under machine integers the linear form wraps to 32
+bits exactly as Z3's bit-vector arithmetic does, so data and solver agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import gcd
+
+import numpy as np
+import z3
+
+from recursa.symbolic.interp import wrap
+from recursa.symbolic.ir import Binary, Const, Expr, Sort, Unary, Var, fold
+from recursa.symbolic.transition import Encoder
+
+OPS = ("eq", "le", "ge")
+OP_TEXT = {"eq": "==", "le": "<=", "ge": ">="}
+#: Example values beyond this magnitude are left out of the data (they would overflow int64 products).
+VALUE_LIMIT = 1 << 40
+
+
+@dataclass(frozen=True)
+class Atom:
+    """``Σ coef·var op const``; a boolean literal is ``((b, 1),) eq 1`` (``b``) or ``eq 0`` (``!b``)."""
+
+    coeffs: tuple[tuple[str, int], ...]
+    op: str
+    const: int
+    boolean: bool = False
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return tuple(v for v, _ in self.coeffs)
+
+    def negation(self) -> list[Atom]:
+        """Atoms whose disjunction is the negation of this one."""
+        if self.boolean:
+            return [Atom(self.coeffs, "eq", 1 - self.const, True)]
+        if self.op == "le":
+            return [Atom(self.coeffs, "ge", self.const + 1)]
+        if self.op == "ge":
+            return [Atom(self.coeffs, "le", self.const - 1)]
+        return [Atom(self.coeffs, "le", self.const - 1), Atom(self.coeffs, "ge", self.const + 1)]
+
+    def text(self, show: dict[str, str] | None = None) -> str:
+        name = (lambda v: show.get(v, v)) if show else (lambda v: v)
+        if self.boolean:
+            v = name(self.coeffs[0][0])
+            return v if self.const else f"!{v}"
+        pos = [(v, c) for v, c in self.coeffs if c > 0]
+        negs = [(v, -c) for v, c in self.coeffs if c < 0]
+        const = self.const
+        # x - y == 0 reads better as x == y; keep constants on the right
+        if not pos:
+            pos, negs, const = negs, [], -const
+            op = {"eq": "eq", "le": "ge", "ge": "le"}[self.op]
+        else:
+            op = self.op
+        left = _terms(pos, name)
+        if negs and const == 0:
+            return f"{left} {OP_TEXT[op]} {_terms(negs, name)}"
+        if negs:
+            left = left + " - " + " - ".join(_term(v, c, name) for v, c in negs)
+        return f"{left} {OP_TEXT[op]} {const}"
+
+
+def _term(v: str, c: int, name: object) -> str:
+    n = name(v)  # type: ignore[operator]
+    return n if c == 1 else f"{c}*{n}"
+
+
+def _terms(terms: list[tuple[str, int]], name: object) -> str:
+    return " + ".join(_term(v, c, name) for v, c in terms)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A clause: the disjunction of ``atoms`` (one or two)."""
+
+    atoms: tuple[Atom, ...]
+    rule: str = "atom"
+
+    def text(self, show: dict[str, str] | None = None) -> str:
+        return " || ".join(a.text(show) for a in self.atoms)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for a in self.atoms:
+            for v in a.variables:
+                seen[v] = None
+        return tuple(seen)
+
+
+def normalise(coeffs: dict[str, int], op: str, const: int, order: dict[str, int], machine: bool) -> Atom | None:
+    """Canonical form (math semantics): gcd-reduced, first coefficient positive. None if vacuous/empty."""
+    items = tuple(sorted(((v, c) for v, c in coeffs.items() if c), key=lambda p: order[p[0]]))
+    if not items:
+        return None
+    if machine:
+        return Atom(items, op, const)
+    g = 0
+    for _, c in items:
+        g = gcd(g, abs(c))
+    if items[0][1] < 0:
+        items = tuple((v, -c) for v, c in items)
+        const = -const
+        op = {"eq": "eq", "le": "ge", "ge": "le"}[op]
+    if g > 1:
+        items = tuple((v, c // g) for v, c in items)
+        if op == "eq":
+            if const % g:
+                return None
+            const //= g
+        elif op == "le":
+            const = const // g
+        else:
+            const = -((-const) // g)
+    return Atom(items, op, const)
+
+
+# ---- evaluation on data -------------------------------------------------------------------------------
+
+
+def atom_truth(atoms: Sequence[Atom], variables: Sequence[str], data: np.ndarray, machine: bool) -> np.ndarray:
+    """``[n_examples, n_atoms]`` truth table of ``atoms`` on example states ``data[n_examples, n_vars]``."""
+    n = data.shape[0]
+    if not atoms:
+        return np.zeros((n, 0), bool)
+    index = {v: i for i, v in enumerate(variables)}
+    mat = np.zeros((len(atoms), len(variables)), np.int64)
+    consts = np.zeros(len(atoms), np.int64)
+    kind = np.zeros(len(atoms), np.int8)
+    for j, a in enumerate(atoms):
+        for v, c in a.coeffs:
+            mat[j, index[v]] = c
+        consts[j] = a.const
+        kind[j] = OPS.index(a.op)
+    vals = data @ mat.T
+    if machine:
+        vals = ((vals + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+    out = np.empty((n, len(atoms)), bool)
+    eq, le, ge = kind == 0, kind == 1, kind == 2
+    out[:, eq] = vals[:, eq] == consts[eq]
+    out[:, le] = vals[:, le] <= consts[le]
+    out[:, ge] = vals[:, ge] >= consts[ge]
+    return out
+
+
+def candidate_truth(cands: Sequence[Candidate], atom_index: dict[Atom, int], atom_table: np.ndarray) -> np.ndarray:
+    """``[n_examples, n_candidates]`` truth of the clauses from an atom truth table."""
+    n = atom_table.shape[0]
+    out = np.zeros((n, len(cands)), bool)
+    if not cands:
+        return out
+    first = np.array([atom_index[c.atoms[0]] for c in cands])
+    out[:] = atom_table[:, first]
+    two = [i for i, c in enumerate(cands) if len(c.atoms) > 1]
+    if two:
+        second = np.array([atom_index[cands[i].atoms[1]] for i in two])
+        out[:, two] |= atom_table[:, second]
+    return out
+
+
+def state_rows(states: Sequence[dict[str, int | bool]], variables: Sequence[str]) -> np.ndarray:
+    """Example states as an int64 matrix (booleans as 0/1); states with huge values are dropped."""
+    rows = []
+    for s in states:
+        row = [int(s[v]) for v in variables]
+        if all(-VALUE_LIMIT < x < VALUE_LIMIT for x in row):
+            rows.append(row)
+    return np.array(rows, np.int64).reshape(len(rows), len(variables))
+
+
+# ---- Z3 -----------------------------------------------------------------------------------------------
+
+
+def atom_z3(atom: Atom, state: dict[str, z3.ExprRef], enc: Encoder) -> z3.BoolRef:
+    if atom.boolean:
+        term = state[atom.coeffs[0][0]]
+        return term if atom.const else z3.Not(term, enc.ctx)
+    parts = []
+    for v, c in atom.coeffs:
+        t = state[v]
+        if z3.is_bool(t):
+            t = z3.If(t, enc.int_val(1), enc.int_val(0), enc.ctx)
+        parts.append(t if c == 1 else (-t if c == -1 else enc.int_val(c) * t))
+    lin = parts[0]
+    for p in parts[1:]:
+        lin = lin + p
+    k = enc.int_val(atom.const)
+    if atom.op == "eq":
+        return lin == k
+    return lin <= k if atom.op == "le" else lin >= k
+
+
+def candidate_z3(cand: Candidate, state: dict[str, z3.ExprRef], enc: Encoder) -> z3.BoolRef:
+    parts = [atom_z3(a, state, enc) for a in cand.atoms]
+    return parts[0] if len(parts) == 1 else z3.Or(parts)
+
+
+class TermBuilder:
+    """Builds candidate terms over one state, sharing linear forms and atoms between candidates."""
+
+    def __init__(self, state: dict[str, z3.ExprRef], enc: Encoder) -> None:
+        self.state = state
+        self.enc = enc
+        self.forms: dict[tuple[tuple[str, int], ...], z3.ExprRef] = {}
+        self.atoms: dict[Atom, z3.BoolRef] = {}
+
+    def atom(self, a: Atom) -> z3.BoolRef:
+        t = self.atoms.get(a)
+        if t is not None:
+            return t
+        if a.boolean:
+            t = atom_z3(a, self.state, self.enc)
+        else:
+            lin = self.forms.get(a.coeffs)
+            if lin is None:
+                lin = self.forms[a.coeffs] = _linear(a.coeffs, self.state, self.enc)
+            k = self.enc.int_val(a.const)
+            t = lin == k if a.op == "eq" else (lin <= k if a.op == "le" else lin >= k)
+        self.atoms[a] = t
+        return t
+
+    def candidate(self, c: Candidate) -> z3.BoolRef:
+        if len(c.atoms) == 1:
+            return self.atom(c.atoms[0])
+        from recursa.symbolic.z3fast import mk_or
+
+        return mk_or([self.atom(a) for a in c.atoms], self.enc.ctx)
+
+
+def _linear(coeffs: tuple[tuple[str, int], ...], state: dict[str, z3.ExprRef], enc: Encoder) -> z3.ExprRef:
+    parts = []
+    for v, c in coeffs:
+        t = state[v]
+        if z3.is_bool(t):
+            t = z3.If(t, enc.int_val(1), enc.int_val(0), enc.ctx)
+        parts.append(t if c == 1 else (-t if c == -1 else enc.int_val(c) * t))
+    lin = parts[0]
+    for p in parts[1:]:
+        lin = lin + p
+    return lin
+
+
+# ---- linear views of program conditions ---------------------------------------------------------------
+
+Linear = tuple[dict[str, int], int]  # coefficients, constant: Σ coef·var + const
+
+
+def linearise(expr: Expr) -> Linear | None:
+    """``expr`` (an integer expression) as a linear form, or None when it is not linear."""
+
+    def fn(node: Expr, k: list[Linear | None]) -> Linear | None:
+        if isinstance(node, Const):
+            return ({}, int(node.value)) if node.sort is Sort.INT else None
+        if isinstance(node, Var):
+            return ({node.name: 1}, 0) if node.sort is Sort.INT else None
+        if isinstance(node, Unary) and node.op == "neg" and k[0] is not None:
+            return ({v: -c for v, c in k[0][0].items()}, -k[0][1])
+        if isinstance(node, Binary) and node.op in ("add", "sub") and k[0] is not None and k[1] is not None:
+            sign = 1 if node.op == "add" else -1
+            co = dict(k[0][0])
+            for v, c in k[1][0].items():
+                co[v] = co.get(v, 0) + sign * c
+            return co, k[0][1] + sign * k[1][1]
+        if isinstance(node, Binary) and node.op == "mul" and k[0] is not None and k[1] is not None:
+            (ca, ka), (cb, kb) = k
+            if not ca:
+                return {v: ka * c for v, c in cb.items()}, ka * kb
+            if not cb:
+                return {v: kb * c for v, c in ca.items()}, ka * kb
+        return None
+
+    return fold(expr, fn)
+
+
+def condition_atoms(expr: Expr, order: dict[str, int], machine: bool) -> list[Atom]:
+    """Atoms for the comparisons and boolean variables inside a condition (the guards of disjunctions)."""
+    out: list[Atom] = []
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Binary) and e.op in ("and", "or"):
+            stack.extend((e.left, e.right))
+        elif isinstance(e, Unary) and e.op == "not":
+            stack.append(e.arg)
+        elif isinstance(e, Var) and e.sort is Sort.BOOL and e.name in order:
+            out.append(Atom(((e.name, 1),), "eq", 1, True))
+        elif isinstance(e, Unary) and e.op == "to_bool":
+            lin = linearise(e.arg)
+            if lin is not None:
+                out.extend(_compare_atoms(lin, ({}, 0), "ne", order, machine))
+        elif isinstance(e, Binary) and e.op in ("lt", "le", "gt", "ge", "eq", "ne"):
+            a, b = linearise(e.left), linearise(e.right)
+            if a is not None and b is not None:
+                out.extend(_compare_atoms(a, b, e.op, order, machine))
+    return out
+
+
+def _compare_atoms(a: Linear, b: Linear, op: str, order: dict[str, int], machine: bool) -> list[Atom]:
+    co = dict(a[0])
+    for v, c in b[0].items():
+        co[v] = co.get(v, 0) - c
+    if any(v not in order for v in co if co[v]):
+        return []
+    const = b[1] - a[1]  # Σ co·v  op  const
+    table = {"le": [("le", const)], "lt": [("le", const - 1)], "ge": [("ge", const)], "gt": [("ge", const + 1)],
+             "eq": [("eq", const)], "ne": [("le", const - 1), ("ge", const + 1)]}
+    out = []
+    for o, k in table[op]:
+        atom = normalise(co, o, k, order, machine)
+        if atom is not None:
+            out.append(atom)
+    return out
+
+
+def wrap_constant(v: int, machine: bool) -> int:
+    return wrap(v) if machine else v

@@ -1,0 +1,363 @@
+"""The verification pipeline: a verdict for every assertion of every function in a file.
+
+Per function: convert (or report *unsupported*), encode the transition system, sample runs with the
+concrete interpreter (reachable loop-head states; a run that fails an assertion is a violation with its
+trace), infer invariants by verify-and-refine, re-check the proof with fresh solvers (*proved* only with a
+valid certificate), and search what is left with longer runs and bounded model checking (*violated* only
+when the interpreter replays the trace to the failing assertion). Anything else is *unknown*.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from recursa.refine.ice import Budget, RefineStats, refine
+from recursa.refine.rank import LoopContext, Ranker, UnguidedRanker, load_ranker
+from recursa.symbolic.ir import Function, Loc
+from recursa.symbolic.programs import FunctionUnit, ProgramFile, load_program
+from recursa.trees.languages import language_for_path
+from recursa.trees.source import SourceError, decode_source, read_source
+
+
+class Verdict(str, enum.Enum):
+    PROVED = "proved"
+    VIOLATED = "violated"
+    UNKNOWN = "unknown"
+    UNSUPPORTED = "unsupported"
+
+
+class InputError(Exception):
+    """A file that cannot be verified at all: unreadable, empty, wrong language, syntax errors."""
+
+    def __init__(self, path: str, message: str, line: int = 0, column: int = 0) -> None:
+        self.path, self.message, self.line, self.column = path, message, line, column
+        where = f"{path}:{line}:{column}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    timeout_s: float = 10.0
+    int_semantics: str = "math"
+    cross_check: bool = False
+    grammar: str = "linear"
+    budget: Budget = field(default_factory=Budget)
+    bmc_depth: int = 200
+    random_runs: int = 12
+    run_steps: int = 400
+    long_runs: int = 3
+    long_run_steps: int = 50_000
+    seed: int = 0
+    head_samples: int = 200
+
+
+@dataclass(frozen=True)
+class AssertionResult:
+    """The verdict on one assertion, with its evidence (invariants or a trace)."""
+
+    path: str
+    function: str
+    line: int
+    column: int
+    assertion: str
+    verdict: Verdict
+    message: str = ""
+    invariant: str | None = None
+    invariants: dict[int, str] = field(default_factory=dict)  # loop line -> invariant
+    trace: Any = None  # recursa.symbolic.bmc.Violation
+    time_s: float = 0.0
+    solver_calls: int = 0
+    check_calls: int = 0
+    certificate: Any = None  # recursa.symbolic.check.Certificate
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "function": self.function, "line": self.line, "column": self.column,
+            "assertion": self.assertion, "verdict": self.verdict.value, "message": self.message,
+            "invariant": self.invariant, "invariants": {str(k): v for k, v in self.invariants.items()},
+            "trace": self.trace.to_json() if self.trace is not None else None,
+            "time_s": round(self.time_s, 6), "solver_calls": self.solver_calls, "check_calls": self.check_calls,
+            "certificate": self.certificate.to_json() if self.certificate is not None else None,
+            "stats": self.stats,
+        }
+
+
+@dataclass
+class FileResult:
+    path: str
+    language: str = ""
+    results: list[AssertionResult] = field(default_factory=list)
+    error: InputError | None = None
+    notes: list[str] = field(default_factory=list)
+    functions: list[FunctionUnit] = field(default_factory=list)
+    time_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "language": self.language, "time_s": round(self.time_s, 6),
+                               "results": [r.to_json() for r in self.results], "notes": self.notes}
+        if self.error is not None:
+            out["error"] = {"message": self.error.message, "line": self.error.line, "column": self.error.column}
+        return out
+
+
+class Verifier:
+    """Verifies files with one grammar and one ranker (loaded once, reused for every file)."""
+
+    def __init__(self, options: VerifyOptions | None = None, ranker: Ranker | str | None = "default") -> None:
+        from recursa.refine.grammar import load_grammar
+
+        self.options = options or VerifyOptions()
+        self.grammar = load_grammar(self.options.grammar)
+        self.ranker: Ranker = load_ranker(ranker) if isinstance(ranker, str) or ranker is None else ranker
+
+    # ---- files --------------------------------------------------------------------------------------
+    def load(self, path: str | Path, source: bytes | None = None) -> ProgramFile:
+        """Read and parse a file; raises :class:`InputError` for anything that cannot be verified."""
+        p = str(path)
+        lang = language_for_path(p)
+        if lang is None or lang.name not in ("c", "python"):
+            raise InputError(p, "not a C (.c) or Python (.py) file")
+        try:
+            data = read_source(p) if source is None else decode_source(source, p, python=lang.name == "python")
+        except SourceError as exc:
+            raise InputError(p, exc.message) from None
+        if not data.strip():
+            raise InputError(p, "file is empty")
+        prog = load_program(data, lang.name, p, self.options.int_semantics)
+        if prog.syntax_errors:
+            e = prog.syntax_errors[0]
+            more = f" (and {len(prog.syntax_errors) - 1} more)" if len(prog.syntax_errors) > 1 else ""
+            raise InputError(p, f"{e.message}{more}", e.line, e.column)
+        return prog
+
+    def verify_file(self, path: str | Path, source: bytes | None = None) -> FileResult:
+        start = time.perf_counter()
+        out = FileResult(str(path))
+        try:
+            prog = self.load(path, source)
+        except InputError as exc:
+            out.error = exc
+            out.time_s = time.perf_counter() - start
+            return out
+        out.language = prog.language
+        out.functions = prog.units
+        file_tree = None
+        for unit in prog.units:
+            if not unit.assertion_locs:
+                continue
+            if unit.function is None and unit.unsupported is not None:
+                for loc in unit.assertion_locs:
+                    out.results.append(AssertionResult(
+                        out.path, unit.name, loc.line, loc.col, _line_text(prog.source, loc), Verdict.UNSUPPORTED,
+                        unit.unsupported.message))
+                continue
+            if file_tree is None and not isinstance(self.ranker, UnguidedRanker):
+                from recursa.trees.flatten import parse
+
+                file_tree = parse(prog.source, prog.language, drop_punctuation=True)
+            out.results.extend(self.verify_function(unit.function, prog, file_tree))
+        if not out.results:
+            out.notes.append("no assertions to verify")
+        out.time_s = time.perf_counter() - start
+        return out
+
+    # ---- one function -------------------------------------------------------------------------------
+    def verify_function(self, f: Function, prog: ProgramFile, file_tree: Any = None) -> list[AssertionResult]:
+        start = time.perf_counter()
+        try:
+            return _FunctionRun(self, f, prog, file_tree, start).run()
+        except Exception as exc:  # never a traceback for the user; the verdict is honest: unknown
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            return [AssertionResult(prog.path, f.name, a.loc.line, a.loc.col, a.text, Verdict.UNKNOWN,
+                                    f"internal error: {detail}", time_s=time.perf_counter() - start)
+                    for a in f.assertions]
+
+
+def _line_text(source: bytes, loc: Loc) -> str:
+    lines = source.decode("utf-8", "replace").splitlines()
+    return lines[loc.line - 1].strip() if 0 < loc.line <= len(lines) else ""
+
+
+class _FunctionRun:
+    def __init__(self, verifier: Verifier, f: Function, prog: ProgramFile, file_tree: Any, start: float) -> None:
+        self.v = verifier
+        self.opt = verifier.options
+        self.f = f
+        self.prog = prog
+        self.file_tree = file_tree
+        self.start = start
+        self.deadline = start + self.opt.timeout_s
+        self.machine = self.opt.int_semantics == "machine"
+        self.calls = 0
+        self.check_calls = 0
+        self.settled: dict[int, tuple[float, int]] = {}
+
+    def _settle(self, k: int) -> None:
+        self.settled.setdefault(k, (time.perf_counter() - self.start, self.calls))
+
+    def run(self) -> list[AssertionResult]:
+        from recursa.symbolic.bmc import BMCStats, bounded_check, confirm
+        from recursa.symbolic.interp import Interpreter, Outcome, RandomOracle
+        from recursa.symbolic.transition import transition_system
+
+        f, opt = self.f, self.opt
+        asserts = {a.index: a for a in f.assertions}
+        ts = transition_system(f, self.machine)
+        violations: dict[int, Any] = {}
+
+        # 1. concrete runs: reachable loop-head states, and violations found by plain testing
+        live = ts.live
+        samples: dict[int, list[dict[str, Any]]] = {h: [] for h in ts.heads}
+        seen: dict[int, set[tuple[Any, ...]]] = {h: set() for h in ts.heads}
+        cap = opt.head_samples
+
+        def on_head(loop: Any, env: dict[str, Any]) -> None:
+            h = loop.index
+            if len(samples[h]) >= cap:
+                return
+            key = tuple(env[v] for v in live[h])
+            if key not in seen[h]:
+                seen[h].add(key)
+                samples[h].append(dict(zip(live[h], key)))
+
+        interp = Interpreter(f, self.machine)
+        consts = sorted(f.constants)
+
+        def sample(runs: int, steps: int, seed0: int, record_heads: bool) -> None:
+            biases = (0.5, 0.85, 0.97, 0.99)
+            for i in range(runs):
+                if len(violations) == len(asserts):
+                    return
+                oracle = RandomOracle(seed0 + i, consts, self.machine, continue_bias=biases[i % len(biases)])
+                r = interp.run(oracle, max_steps=steps, on_head=on_head if record_heads else None)
+                if r.outcome is Outcome.VIOLATION and r.failed is not None and r.failed.index not in violations:
+                    depth = 0
+                    v = confirm(ts, r.failed.index, r.initial, r.nondet, depth, "random run")
+                    if v is not None:
+                        violations[r.failed.index] = v
+                        self._settle(r.failed.index)
+
+        sample(opt.random_runs, opt.run_steps, 1000 * opt.seed, True)
+
+        # 2. verify-and-refine for the assertions not already refuted
+        todo = set(asserts) - set(violations)
+        refine_stats = RefineStats()
+        proved: set[int] = set()
+        invariants: dict[int, list[Any]] = {}
+        certificate = None
+        if todo:
+            loops = {lp.index: lp for lp in f.loops}
+            contexts = {h: LoopContext(f, loops[h], self.prog.source, self.prog.language, list(live.get(h, [])),
+                                       consts, self.file_tree) for h in ts.heads}
+            result = refine(ts, self.v.grammar, self.v.ranker, samples, contexts, todo, opt.budget,
+                            self.deadline)
+            refine_stats = result.stats
+            self.calls += result.stats.solver_calls
+            if result.proved:
+                certificate, invariants = self._certify(ts, result.invariants, result.proved)
+                if certificate.valid:
+                    proved = set(result.proved)
+                    for k in proved:
+                        self._settle(k)
+
+        # 3. what is left: longer runs, then bounded model checking
+        left = set(asserts) - proved - set(violations)
+        bmc_stats = BMCStats()
+        if left and time.perf_counter() < self.deadline:
+            sample(opt.long_runs, opt.long_run_steps, 1000 * opt.seed + 500, False)
+            left -= set(violations)
+        if left and time.perf_counter() < self.deadline:
+            found = bounded_check(ts, left, opt.bmc_depth, self.deadline, opt.budget.query_timeout_ms * 2, bmc_stats)
+            self.calls += bmc_stats.solver_calls
+            for k, v in found.items():
+                violations[k] = v
+                self._settle(k)
+
+        # 4. verdicts
+        out = []
+        total = time.perf_counter() - self.start
+        inv_texts = {loops_line: text for loops_line, text in self._invariant_texts(ts, invariants).items()}
+        stats = {"refine": refine_stats.to_json(), "bmc": {"solver_calls": bmc_stats.solver_calls,
+                                                           "depth": bmc_stats.depth_reached,
+                                                           "timed_out": bmc_stats.timed_out},
+                 "ranker": getattr(self.v.ranker, "name", "?"), "loops": len(ts.heads)}
+        for k, a in sorted(asserts.items()):
+            t, calls = self.settled.get(k, (total, self.calls))
+            common = dict(path=self.prog.path, function=f.name, line=a.loc.line, column=a.loc.col,
+                          assertion=a.text, time_s=t, solver_calls=calls, check_calls=self.check_calls,
+                          stats=stats)
+            if k in proved:
+                inv = "; ".join(f"line {ln}: {txt}" for ln, txt in inv_texts.items()) if len(inv_texts) > 1 else (
+                    next(iter(inv_texts.values())) if inv_texts else "true")
+                out.append(AssertionResult(verdict=Verdict.PROVED, invariant=inv, invariants=inv_texts,
+                                           certificate=certificate, message=_proved_message(ts, inv_texts),
+                                           **common))
+            elif k in violations:
+                v = violations[k]
+                out.append(AssertionResult(verdict=Verdict.VIOLATED, trace=v,
+                                           message=f"fails after {_loop_visits(v)} loop-head visit(s) "
+                                                   f"({v.source})", **common))
+            else:
+                reason = refine_stats.stopped or "not proved"
+                if certificate is not None and not certificate.valid and k in (certificate.assertions or ()):
+                    bad = next((c.name for c in certificate.vcs if c.status != "unsat"), "?")
+                    reason = f"certificate re-check failed ({bad})"
+                msg = f"{reason}; no violation within {max(bmc_stats.depth_reached, 0)} loop-head visits"
+                if time.perf_counter() >= self.deadline:
+                    msg = f"timeout after {opt.timeout_s:g} s ({reason})"
+                out.append(AssertionResult(verdict=Verdict.UNKNOWN, message=msg, **common))
+        return out
+
+    def _certify(self, ts: Any, inv: dict[int, list[Any]], proved: set[int]) -> tuple[Any, dict[int, list[Any]]]:
+        import z3
+
+        from recursa.refine.candidates import candidate_z3
+        from recursa.symbolic.check import certify
+
+        enc = ts.encoder
+        formulas = {}
+        texts = {}
+        for h, cands in inv.items():
+            parts = [candidate_z3(c, ts.pre, enc) for c in cands]
+            formulas[h] = z3.And(parts) if len(parts) > 1 else (parts[0] if parts else z3.BoolVal(True, enc.ctx))
+            texts[h] = " && ".join(_paren(c.text(self.f.display), len(cands)) for c in cands) or "true"
+        remaining_ms = max(100, int((self.deadline - time.perf_counter()) * 1000))
+        cert = certify(ts, formulas, texts, proved, timeout_ms=min(10_000, remaining_ms),
+                       cross_check=self.opt.cross_check)
+        self.check_calls += len(cert.vcs)
+        return cert, inv
+
+    def _invariant_texts(self, ts: Any, inv: dict[int, list[Any]]) -> dict[int, str]:
+        loops = {lp.index: lp for lp in self.f.loops}
+        out = {}
+        for h in sorted(inv):
+            cands = inv[h]
+            out[loops[h].loc.line] = " && ".join(_paren(c.text(self.f.display), len(cands)) for c in cands) or "true"
+        return out
+
+
+def _paren(text: str, n: int) -> str:
+    return f"({text})" if "||" in text and n > 1 else text
+
+
+def _loop_visits(v: Any) -> int:
+    return sum(1 for s in v.trace if s.kind == "loop")
+
+
+def _proved_message(ts: Any, texts: dict[int, str]) -> str:
+    if not ts.heads:
+        return "holds on every path (no loops)"
+    return "inductive invariant re-checked by a fresh solver"
+
+
+def verify_paths(paths: list[str], options: VerifyOptions | None = None, ranker: Ranker | str | None = "default"
+                 ) -> list[FileResult]:
+    """Verify several files with one :class:`Verifier`."""
+    v = Verifier(options, ranker)
+    return [v.verify_file(p) for p in paths]

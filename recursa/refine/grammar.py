@@ -254,19 +254,21 @@ def _form_values(forms: list[dict[str, int]], variables: Sequence[str], data: np
 
 
 def _bound_constants(grammar: Grammar, constants: Sequence[int], observed: int | None, upper: bool) -> list[int]:
-    pool: set[int] = set()
-    if "mined" in grammar.constants:
-        pool.update(constants)
-    if "neighbours" in grammar.constants:
-        for c in constants:
-            pool.update((c - 1, c + 1))
-    if observed is None:
-        chosen = sorted(pool, reverse=not upper)
-        return chosen[: grammar.bounds]
-    if "observed" in grammar.constants:
-        pool.add(observed)
-    ok = sorted((c for c in pool if (c >= observed if upper else c <= observed)), reverse=not upper)
-    return ok[: grammar.bounds]
+    """Constants c for ``form <= c`` (``upper``) or ``form >= c``: the observed bound, then the ``bounds``
+    nearest mined constants beyond it, each with its neighbours (loop exits often land one past a literal)."""
+    mined = sorted(set(constants)) if "mined" in grammar.constants else []
+    if observed is not None:
+        mined = [c for c in mined if (c >= observed if upper else c <= observed)]
+    mined.sort(key=lambda c: c if upper else -c)
+    chosen: list[int] = []
+    if observed is not None and "observed" in grammar.constants:
+        chosen.append(observed)
+    for c in mined[: grammar.bounds]:
+        near = [c - 1, c, c + 1] if "neighbours" in grammar.constants else [c]
+        for k in near:
+            if observed is None or (k >= observed if upper else k <= observed):
+                chosen.append(k)
+    return list(dict.fromkeys(chosen))
 
 
 def _atoms_for_forms(grammar: Grammar, forms: list[dict[str, int]], data: HeadData, mask: np.ndarray | None,

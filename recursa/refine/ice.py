@@ -1,37 +1,43 @@
 """Verify-and-refine: ranked candidates, Z3 checks, counterexamples as examples (ICE), Houdini weakening.
 
-For every loop head the grammar generates candidate clauses that hold on the states seen so far; the
-ranker orders them and a *pool* of the best ones is admitted (it grows by stages). The conjecture at each
-head is the conjunction of the pool candidates consistent with all examples:
+For every loop head the grammar generates candidate clauses that hold on the reachable states seen so
+far; the ranker orders them and a *pool* of the best ones is admitted (it grows by stages). The
+conjecture at each head is the conjunction of the pool candidates consistent with all examples:
 
-- positive examples (reachable states) remove the candidates they falsify;
-- implication examples (s at G, t at H with s → t one segment) remove candidates false at t whenever s
+- positive examples (reachable states) remove the candidates they falsify, and new ones make the grammar
+  generate new candidates (constants are learned from the data);
+- implication examples (s at G, t at H, s → t one segment) remove candidates false at t whenever s
   satisfies G's conjecture (Houdini's weakening, replayed on data without a solver call);
-- negative examples (states from which an assertion fails) do not remove anything, they steer which
-  candidates enter the pool next (those that exclude them).
+- negative examples (states from which an assertion fails) remove nothing: candidates that exclude them
+  enter the pool first.
 
 Z3 answers each check with a counterexample, which becomes an example; once every consecution holds the
-conjecture is inductive, and each assertion whose safety conditions hold is proved. Unsat cores then keep
-only the candidates the proof needs. One solver serves the whole problem (push/pop, per-query timeouts).
+conjecture is inductive, and each assertion whose safety conditions hold is proved. When the candidates
+run out, a sampler is asked for reachable states the data lacks (coverage of the program's conditions)
+and generation resumes. Unsat cores finally keep only the candidates the proof needs. One solver serves
+the whole problem (push/pop, one per-query timeout).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import z3
 
-from recursa.refine.candidates import Atom, Candidate, TermBuilder, atom_truth, state_rows
+from recursa.refine.candidates import Atom, Candidate, TermBuilder, atom_truth, condition_atoms, state_rows
 from recursa.refine.grammar import Grammar, HeadData, generate
 from recursa.refine.rank import LoopContext, Ranker, rank
 from recursa.symbolic import z3fast
 from recursa.symbolic.transition import ENTRY, Clause, TransitionSystem, clauses
 
 State = dict[str, Any]
+#: Asked for more reachable states when candidates run out: (heads -> guard atoms the data never
+#: satisfied) -> new states per head.
+Sampler = Callable[[dict[int, list[Atom]]], dict[int, list[State]]]
 
 
 @dataclass
@@ -44,6 +50,7 @@ class Budget:
     max_pool: int = 4096
     query_timeout_ms: int = 2000
     minimise: bool = True
+    sampling_rounds: int = 2
 
 
 @dataclass
@@ -56,6 +63,7 @@ class RefineStats:
     positives: int = 0
     implications: int = 0
     negatives: int = 0
+    samplings: int = 0
     time_s: float = 0.0
     stopped: str = ""
 
@@ -73,19 +81,87 @@ class RefineResult:
 
 @dataclass
 class _Head:
+    """One loop head: its candidates and every example state seen there (rows), with their truth table."""
+
     index: int
     variables: list[str]
-    candidates: list[Candidate]
-    ranking: list[int]
-    truth_of: Any  # callable: states -> [n, n_cands] bool
-    pos_ok: np.ndarray
-    pool: np.ndarray
-    admitted: int = 0
+    int_vars: list[str]
+    bool_vars: list[str]
+    constants: list[int]
+    guards: list[Atom]
+    machine: bool
+    context: LoopContext | None
+    candidates: list[Candidate] = field(default_factory=list)
+    known: dict[Candidate, int] = field(default_factory=dict)
+    rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    row_index: dict[tuple[int, ...], int] = field(default_factory=dict)
+    truth: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    positives: list[int] = field(default_factory=list)
+    pos_ok: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    pool: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    ranking: list[int] = field(default_factory=list)
+    generated_from: int = -1
     pre_terms: dict[int, z3.BoolRef] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rows = np.zeros((0, len(self.variables)), np.int64)
+        self.truth = np.zeros((0, 0), bool)
 
     @property
     def size(self) -> int:
         return len(self.candidates)
+
+    def add_rows(self, rows: np.ndarray) -> list[int]:
+        """Row indices of ``rows`` (new ones are appended and evaluated on every candidate)."""
+        out = []
+        fresh = []
+        for r in rows:
+            key = tuple(int(x) for x in r)
+            idx = self.row_index.get(key)
+            if idx is None:
+                idx = self.row_index[key] = len(self.row_index)
+                fresh.append(r)
+            out.append(idx)
+        if fresh:
+            new = np.array(fresh, np.int64).reshape(len(fresh), len(self.variables))
+            self.rows = np.vstack([self.rows, new])
+            self.truth = np.vstack([self.truth, TruthTable(self.candidates, self.variables, self.machine)(new)])
+        return out
+
+    def add_positives(self, rows: np.ndarray) -> int:
+        have = set(self.positives)
+        idx = list(dict.fromkeys(i for i in self.add_rows(rows) if i not in have))
+        self.positives.extend(idx)
+        if idx and self.size:
+            self.pos_ok &= self.truth[idx].all(axis=0)
+        return len(idx)
+
+    def append_candidates(self, cands: list[Candidate], ranker: Ranker) -> int:
+        new = [c for c in cands if c not in self.known]
+        if not new:
+            return 0
+        for c in new:
+            self.known[c] = len(self.candidates)
+            self.candidates.append(c)
+        cols = TruthTable(new, self.variables, self.machine)(self.rows)
+        self.truth = np.hstack([self.truth, cols])
+        ok = cols[self.positives].all(axis=0) if self.positives else np.ones(len(new), bool)
+        self.pos_ok = np.concatenate([self.pos_ok, ok])
+        self.pool = np.concatenate([self.pool, np.zeros(len(new), bool)])
+        if self.context is not None:
+            self.ranking = rank(ranker, self.context, self.candidates)
+        else:
+            self.ranking = list(range(self.size))
+        return len(new)
+
+    def regenerate(self, grammar: Grammar, ranker: Ranker) -> int:
+        """Generate from all positives seen so far; append what is new."""
+        if len(self.positives) == self.generated_from or not self.variables:
+            return 0
+        self.generated_from = len(self.positives)
+        data = HeadData(self.variables, self.int_vars, self.bool_vars, self.rows[self.positives],
+                        self.constants, self.guards, self.machine)
+        return self.append_candidates(generate(grammar, data), ranker)
 
 
 class Refiner:
@@ -93,13 +169,14 @@ class Refiner:
 
     def __init__(self, ts: TransitionSystem, grammar: Grammar, ranker: Ranker, positives: dict[int, list[State]],
                  contexts: dict[int, LoopContext], budget: Budget | None = None, deadline: float | None = None,
-                 solver: z3.Solver | None = None) -> None:
+                 solver: z3.Solver | None = None, sampler: Sampler | None = None) -> None:
         self.ts = ts
         self.enc = ts.encoder
         self.grammar = grammar
         self.ranker = ranker
         self.budget = budget or Budget()
         self.deadline = deadline
+        self.sampler = sampler
         self.stats = RefineStats()
         self.solver = solver or z3.Solver(ctx=self.enc.ctx)
         self.clauses = clauses(ts)
@@ -108,8 +185,8 @@ class Refiner:
         self.post_terms: dict[tuple[int, int], z3.BoolRef] = {}
         self.substitutions: dict[int, z3fast.Substitution] = {}
         self.pre_builder = TermBuilder(ts.pre, ts.encoder)
-        self.implications: list[tuple[int, np.ndarray | None, int, np.ndarray]] = []
-        self.negatives: list[tuple[int, np.ndarray]] = []
+        self.implications: list[tuple[int, int, int, int]] = []  # (src, s row, dst, t row)
+        self.negatives: list[tuple[int, int]] = []  # (head, row)
         self.validated: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
         self.safe: dict[int, frozenset[int]] = {}
         self.heads: dict[int, _Head] = {}
@@ -121,32 +198,35 @@ class Refiner:
         ts = self.ts
         live = ts.live.get(h, [])
         sorts = ts.function.variables
-        int_vars = [v for v in live if sorts[v].value == "int"]
-        bool_vars = [v for v in live if sorts[v].value == "bool"]
-        data = state_rows(positives, live)
         order = {v: i for i, v in enumerate(live)}
-        from recursa.refine.candidates import condition_atoms
-
-        guards = []
+        guards: list[Atom] = []
         for cond in _conditions(ts):
             guards.extend(condition_atoms(cond, order, self.enc.machine))
-        constants = sorted(set(ts.function.constants) | {0, 1} | {a.const for g in guards for a in [g]})
-        head_data = HeadData(live, int_vars, bool_vars, data, constants, list(dict.fromkeys(guards)),
-                             self.enc.machine)
-        cands = generate(self.grammar, head_data) if live else []
-        self.stats.candidates_generated += len(cands)
+        guards = list(dict.fromkeys(guards))
+        constants = sorted(set(ts.function.constants) | {0, 1} | {g.const for g in guards if not g.boolean})
         if context is not None:
             context.variables = live
             context.constants = constants
-        ranking = rank(self.ranker, context, cands) if (cands and context is not None) else list(range(len(cands)))
-        truth_of = TruthTable(cands, live, self.enc.machine)
+        hd = _Head(h, live, [v for v in live if sorts[v].value == "int"], [v for v in live if sorts[v].value == "bool"],
+                   constants, guards, self.enc.machine, context)
+        hd.add_positives(state_rows(positives, live))
+        self.stats.positives += len(hd.positives)
+        self.stats.candidates_generated += hd.regenerate(self.grammar, self.ranker)
+        return hd
 
-        n = len(cands)
-        pos_ok = np.ones(n, bool)
-        if data.shape[0]:
-            pos_ok &= truth_of(data).all(axis=0)
-        self.stats.positives += data.shape[0]
-        return _Head(h, live, cands, ranking, truth_of, pos_ok, np.zeros(n, bool))
+    def _add_samples(self, samples: dict[int, list[State]]) -> int:
+        added = 0
+        for h, states in samples.items():
+            if h in self.heads and states:
+                hd = self.heads[h]
+                added += hd.add_positives(state_rows(states, hd.variables))
+        self.stats.positives += added
+        return added
+
+    def _regenerate(self) -> int:
+        n = sum(hd.regenerate(self.grammar, self.ranker) for hd in self.heads.values())
+        self.stats.candidates_generated += n
+        return n
 
     # ---- the conjecture from examples ---------------------------------------------------------------
     def conjecture(self) -> dict[int, np.ndarray]:
@@ -154,10 +234,10 @@ class Refiner:
         changed = True
         while changed:
             changed = False
-            for src, s_truth, dst, t_truth in self.implications:
-                if src != ENTRY and s_truth is not None and (conj[src] & ~s_truth).any():
+            for src, s_row, dst, t_row in self.implications:
+                if src != ENTRY and (conj[src] & ~self.heads[src].truth[s_row]).any():
                     continue  # s is outside src's conjecture: the implication does not apply
-                new = conj[dst] & t_truth
+                new = conj[dst] & self.heads[dst].truth[t_row]
                 if (new != conj[dst]).any():
                     conj[dst] = new
                     changed = True
@@ -203,13 +283,13 @@ class Refiner:
         hd = self.heads[src]
         return [self._pre(hd, int(i)) for i in np.flatnonzero(conj[src])]
 
-    def _state(self, model: z3.ModelRef, variables: list[str], terms: dict[str, z3.ExprRef]) -> np.ndarray:
+    def _row(self, model: z3.ModelRef, variables: list[str], terms: dict[str, z3.ExprRef]) -> np.ndarray:
         row = [int(self.enc.value_of(terms[v], model)) for v in variables]
         return state_rows([dict(zip(variables, row))], variables)
 
     # ---- one inductiveness pass ---------------------------------------------------------------------
     def _inductive_pass(self, conj: dict[int, np.ndarray]) -> bool | None:
-        """Check every consecution/initiation clause that may have changed. True if a counterexample was
+        """Check every initiation/consecution clause that may have changed. True if a counterexample was
         found (the conjecture must be recomputed), False if all hold, None if out of budget / unknown."""
         found = False
         for ci, c in enumerate(self.ind):
@@ -217,39 +297,30 @@ class Refiner:
             src_set = frozenset(np.flatnonzero(conj[c.src]).tolist()) if c.src != ENTRY else frozenset()
             dst_set = frozenset(np.flatnonzero(conj[c.dst]).tolist())
             old = self.validated.get(ci)
-            if old is not None and src_set >= old[0]:
-                todo = dst_set - old[1]
-            else:
-                todo = dst_set
+            todo = dst_set - old[1] if old is not None and src_set >= old[0] else dst_set
             if not todo:
                 self.validated[ci] = (src_set, dst_set)
                 continue
             if self._out_of_budget():
                 return None
-            premise = self._premise(c.src, conj)
             goal = z3fast.mk_or([self._not_post(ci, c, i) for i in sorted(todo)], self.enc.ctx)
-            result = self._check(*premise, c.reach, goal)
+            result = self._check(*self._premise(c.src, conj), c.reach, goal)
             try:
                 if result == z3.sat:
                     model = self.solver.model()
-                    t_rows = self._state(model, hd_dst.variables, c.post)
-                    if t_rows.shape[0] == 0:
+                    t_rows = self._row(model, hd_dst.variables, c.post)
+                    s_rows = (self._row(model, self.heads[c.src].variables, self.ts.pre)
+                              if c.src != ENTRY else None)
+                    if t_rows.shape[0] == 0 or (s_rows is not None and s_rows.shape[0] == 0):
                         self.stats.stopped = "counterexample values out of range"
                         return None
-                    t_truth = hd_dst.truth_of(t_rows)[0]
                     if c.src == ENTRY:
-                        hd_dst.pos_ok &= t_truth
-                        self.stats.positives += 1
+                        self.stats.positives += hd_dst.add_positives(t_rows)
                     else:
-                        hd_src = self.heads[c.src]
-                        s_rows = self._state(model, hd_src.variables, self.ts.pre)
-                        s_truth = hd_src.truth_of(s_rows)[0] if s_rows.shape[0] else None
-                        if s_truth is None:
-                            self.stats.stopped = "counterexample values out of range"
-                            return None
-                        self.implications.append((c.src, s_truth, c.dst, t_truth))
+                        s_idx = self.heads[c.src].add_rows(s_rows)[0]
+                        t_idx = hd_dst.add_rows(t_rows)[0]
+                        self.implications.append((c.src, s_idx, c.dst, t_idx))
                         self.stats.implications += 1
-                    # keep the conjecture current for the remaining clauses of this pass
                     conj.update(self.conjecture())
                     found = True
                 elif result == z3.unsat:
@@ -266,8 +337,9 @@ class Refiner:
         """Admit candidates up to ``target`` per head; those excluding negative examples go first."""
         grew = False
         excluders: dict[int, np.ndarray] = {}
-        for h, truth in self.negatives[-8:]:
-            excluders[h] = excluders.get(h, np.zeros(self.heads[h].size, bool)) | ~truth
+        for h, row in self.negatives[-8:]:
+            hd = self.heads[h]
+            excluders[h] = excluders.get(h, np.zeros(hd.size, bool)) | ~hd.truth[row]
         for h, hd in self.heads.items():
             want = min(target, self.budget.max_pool) - int(hd.pool.sum())
             if want <= 0:
@@ -281,6 +353,20 @@ class Refiner:
                 grew = True
         self.stats.candidates_tried = sum(int(hd.pool.sum()) for hd in self.heads.values())
         return grew
+
+    def _uncovered(self) -> dict[int, list[Atom]]:
+        """Per head, the guard atoms (and negations) that no positive example satisfies."""
+        out: dict[int, list[Atom]] = {}
+        for h, hd in self.heads.items():
+            atoms = list(dict.fromkeys([a for g in hd.guards for a in (g, *g.negation())]))
+            if not atoms:
+                continue
+            rows = hd.rows[hd.positives]
+            truth = atom_truth(atoms, hd.variables, rows, self.enc.machine)
+            missing = [a for a, hit in zip(atoms, truth.any(axis=0)) if not hit]
+            if missing:
+                out[h] = missing
+        return out
 
     # ---- main loop ----------------------------------------------------------------------------------
     def run(self, assertions: set[int]) -> RefineResult:
@@ -297,6 +383,7 @@ class Refiner:
         self.stats.stages = 1
         conj = self.conjecture()
         reason = ""
+        samplings = 0
         while pending:
             self.stats.rounds += 1
             conj = self.conjecture()
@@ -328,11 +415,11 @@ class Refiner:
                             refuted.add(k)  # a loop-free path fails it: no invariant can help
                         elif result == z3.sat:
                             hd = self.heads[c.src]
-                            rows = self._state(self.solver.model(), hd.variables, self.ts.pre)
+                            rows = self._row(self.solver.model(), hd.variables, self.ts.pre)
                             if rows.shape[0]:
-                                self.negatives.append((c.src, hd.truth_of(rows)[0]))
+                                self.negatives.append((c.src, hd.add_rows(rows)[0]))
                                 self.stats.negatives += 1
-                        elif result != z3.sat:
+                        else:
                             reason = f"solver {self.solver.reason_unknown()}"
                     finally:
                         self.solver.pop()
@@ -342,10 +429,20 @@ class Refiner:
             pending -= proved | refuted
             if not pending or reason:
                 break
+            self._regenerate()
             size = int(size * self.budget.pool_growth)
             if not self._grow(size):
-                reason = "candidates exhausted"
-                break
+                if self.sampler is None or samplings >= self.budget.sampling_rounds:
+                    reason = "candidates exhausted"
+                    break
+                samplings += 1
+                self.stats.samplings += 1
+                uncovered = self._uncovered()
+                added = self._add_samples(self.sampler(uncovered)) if uncovered else 0
+                if not added or not self._regenerate():
+                    reason = "candidates exhausted"
+                    break
+                self._grow(size)
             self.stats.stages += 1
         invariants: dict[int, list[Candidate]] = {}
         if proved:
@@ -421,9 +518,10 @@ def _conditions(ts: TransitionSystem) -> list[Any]:
 
 def refine(ts: TransitionSystem, grammar: Grammar, ranker: Ranker, positives: dict[int, list[State]],
            contexts: dict[int, LoopContext], assertions: set[int], budget: Budget | None = None,
-           deadline: float | None = None, solver: z3.Solver | None = None) -> RefineResult:
+           deadline: float | None = None, solver: z3.Solver | None = None, sampler: Sampler | None = None
+           ) -> RefineResult:
     """Infer invariants for every loop head of ``ts`` that prove as many of ``assertions`` as possible."""
-    return Refiner(ts, grammar, ranker, positives, contexts, budget, deadline, solver).run(assertions)
+    return Refiner(ts, grammar, ranker, positives, contexts, budget, deadline, solver, sampler).run(assertions)
 
 
 class TruthTable:

@@ -54,6 +54,9 @@ class VerifyOptions:
     long_run_steps: int = 50_000
     seed: int = 0
     head_samples: int = 200
+    sampling_goals: int = 16
+    sampling_depth: int = 4
+    sampling_time_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,7 @@ class _FunctionRun:
             contexts = {h: LoopContext(f, loops[h], self.prog.source, self.prog.language, list(live.get(h, [])),
                                        consts, self.file_tree) for h in ts.heads}
             result = refine(ts, self.v.grammar, self.v.ranker, samples, contexts, todo, opt.budget,
-                            self.deadline)
+                            self.deadline, sampler=self._sampler(ts, interp, live))
             refine_stats = result.stats
             self.calls += result.stats.solver_calls
             if result.proved:
@@ -313,6 +316,32 @@ class _FunctionRun:
                     msg = f"timeout after {opt.timeout_s:g} s ({reason})"
                 out.append(AssertionResult(verdict=Verdict.UNKNOWN, message=msg, **common))
         return out
+
+    def _sampler(self, ts: Any, interp: Any, live: dict[int, list[str]]) -> Any:
+        """Reachable states for the guards the random runs never covered: bounded model checking finds a
+        run to each, the interpreter replays it and every loop-head state on the way becomes a sample."""
+        from recursa.refine.candidates import atom_z3
+        from recursa.symbolic.bmc import BMCStats, reach_heads
+        from recursa.symbolic.interp import ReplayOracle
+
+        def sample(uncovered: dict[int, list[Any]]) -> dict[int, list[dict[str, Any]]]:
+            goals = [(h, atom_z3(a, ts.pre, ts.encoder)) for h, atoms in uncovered.items() for a in atoms]
+            goals = goals[: self.opt.sampling_goals]
+            stats = BMCStats()
+            deadline = min(self.deadline, time.perf_counter() + self.opt.sampling_time_s)
+            runs = reach_heads(ts, goals, self.opt.sampling_depth, deadline, self.opt.budget.query_timeout_ms,
+                               stats)
+            self.calls += stats.solver_calls
+            out: dict[int, list[dict[str, Any]]] = {h: [] for h in ts.heads}
+
+            def on_head(loop: Any, env: dict[str, Any]) -> None:
+                out[loop.index].append({v: env[v] for v in live[loop.index]})
+
+            for initial, nondet in runs:
+                interp.run(ReplayOracle(initial, nondet), max_steps=self.opt.run_steps, on_head=on_head)
+            return out
+
+        return sample
 
     def _certify(self, ts: Any, inv: dict[int, list[Any]], proved: set[int]) -> tuple[Any, dict[int, list[Any]]]:
         import z3

@@ -67,91 +67,165 @@ class _Step:
         return z3.substitute(term, *self.pairs)
 
 
-def bounded_check(ts: TransitionSystem, assertions: set[int], max_depth: int = 64,
-                  deadline: float | None = None, query_timeout_ms: int = 5000,
-                  stats: BMCStats | None = None) -> dict[int, Violation]:
-    """Search runs of at most ``max_depth`` loop-head visits that fail one of ``assertions``."""
-    stats = stats if stats is not None else BMCStats()
-    enc = ts.encoder
-    ctx = enc.ctx
-    found: dict[int, Violation] = {}
-    pending = set(assertions)
-    if not pending:
-        return found
-    solver = z3.Solver(ctx=ctx)
-    pc = [z3.Int("pc@0", ctx)]
-    states = [{v: enc.const(f"{v}@0", s) for v, s in ts.function.variables.items()}]
-    solver.add(pc[0] == ENTRY)
-    steps: list[dict[int, _Step]] = []
-    for depth in range(max_depth + 1):
-        if deadline is not None and time.perf_counter() > deadline:
-            stats.timed_out = True
-            break
-        step = {src: _Step(ts, seg, depth, states[depth]) for src, seg in ts.segments.items()}
-        steps.append(step)
-        for k in sorted(pending):
-            err = []
-            for src, st in step.items():
-                for t in st.segment.targets:
-                    if t.kind == "error" and t.id == k and not z3.is_false(t.reach):
-                        err.append(z3.And(pc[depth] == src, st.inst(t.reach)))
-            if not err:
-                continue
-            remaining = None if deadline is None else deadline - time.perf_counter()
-            if remaining is not None and remaining <= 0:
-                stats.timed_out = True
-                break
-            timeout = query_timeout_ms if remaining is None else max(1, min(query_timeout_ms, int(remaining * 1000)))
-            solver.set("timeout", timeout)
-            solver.push()
-            solver.add(z3.Or(err))
-            stats.solver_calls += 1
-            result = solver.check()
-            if result == z3.sat:
-                violation = _extract(ts, solver.model(), k, depth, pc, states, steps, stats)
-                if violation is not None:
-                    found[k] = violation
-            elif result == z3.unknown:
-                stats.timed_out = True
-            solver.pop()
-        pending -= set(found)
-        stats.depth_reached = depth
-        if not pending or stats.timed_out:
-            break
-        # transition from depth to depth + 1
-        nxt_pc = z3.Int(f"pc@{depth + 1}", ctx)
-        nxt = {v: enc.const(f"{v}@{depth + 1}", s) for v, s in ts.function.variables.items()}
+class Unroller:
+    """The incremental unrolling: ``pc_i`` and ``X_i`` per depth, transitions asserted as depth grows."""
+
+    def __init__(self, ts: TransitionSystem, query_timeout_ms: int = 5000) -> None:
+        self.ts = ts
+        enc = ts.encoder
+        self.solver = z3.Solver(ctx=enc.ctx)
+        self.solver.set("timeout", query_timeout_ms)
+        self.pc = [z3.Int("pc@0", enc.ctx)]
+        self.states = [{v: enc.const(f"{v}@0", s) for v, s in ts.function.variables.items()}]
+        self.solver.add(self.pc[0] == ENTRY)
+        self.steps: list[dict[int, _Step]] = []
+
+    @property
+    def depth(self) -> int:
+        return len(self.steps) - 1
+
+    def open_step(self) -> dict[int, _Step]:
+        """Instantiate the segments leaving depth ``len(steps)`` (their havocs get fresh constants)."""
+        d = len(self.steps)
+        step = {src: _Step(self.ts, seg, d, self.states[d]) for src, seg in self.ts.segments.items()}
+        self.steps.append(step)
+        return step
+
+    def error_goal(self, k: int) -> z3.BoolRef | None:
+        d = self.depth
+        err = []
+        for src, st in self.steps[d].items():
+            for t in st.segment.targets:
+                if t.kind == "error" and t.id == k and not z3.is_false(t.reach):
+                    err.append(z3.And(self.pc[d] == src, st.inst(t.reach)))
+        return z3.Or(err) if err else None
+
+    def head_goal(self, head: int, formula: z3.BoolRef) -> z3.BoolRef:
+        """``formula`` (over the pre-state constants) holds at loop head ``head`` at the current depth."""
+        d = self.depth
+        pairs = [(self.ts.pre[v], self.states[d][v]) for v in self.ts.pre]
+        return z3.And(self.pc[d] == head, z3.substitute(formula, *pairs))
+
+    def check(self, goal: z3.BoolRef, stats: BMCStats) -> z3.CheckSatResult:
+        self.solver.push()
+        self.solver.add(goal)
+        stats.solver_calls += 1
+        return self.solver.check()
+
+    def close_step(self) -> bool:
+        """Assert the transition from the current depth to the next; False when no loop head follows."""
+        ts, d = self.ts, self.depth
+        enc = ts.encoder
+        step = self.steps[d]
+        nxt_pc = z3.Int(f"pc@{d + 1}", enc.ctx)
+        nxt = {v: enc.const(f"{v}@{d + 1}", s) for v, s in ts.function.variables.items()}
         options = []
         for src, st in step.items():
             for t in st.segment.targets:
                 if t.kind != "head" or z3.is_false(t.reach):
                     continue
                 eqs = [nxt[v] == st.inst(term) for v, term in t.state.items()]
-                options.append(z3.And(pc[depth] == src, st.inst(t.reach), nxt_pc == t.id, *eqs))
+                options.append(z3.And(self.pc[d] == src, st.inst(t.reach), nxt_pc == t.id, *eqs))
         if not options:
+            return False
+        self.solver.add(z3.Or(options))
+        self.pc.append(nxt_pc)
+        self.states.append(nxt)
+        return True
+
+    def run_of(self, model: z3.ModelRef, steps: int) -> tuple[dict[str, int | bool], list[int | bool]]:
+        """Initial values and havoc values (in execution order) of the model's run through ``steps`` steps."""
+        enc = self.ts.encoder
+        initial = {v: enc.value_of(term, model) for v, term in self.states[0].items()}
+        nondet: list[int | bool] = []
+        for i in range(steps):
+            src = model.eval(self.pc[i], model_completion=True).as_long()
+            st = self.steps[i][src]
+            executed = []
+            for h, term in zip(st.segment.havocs, st.havoc_terms):
+                if z3.is_true(model.eval(st.inst(h.reach), model_completion=True)):
+                    executed.append((h.order, enc.value_of(term, model)))
+            executed.sort(key=lambda p: p[0])
+            nondet.extend(v for _, v in executed)
+        return initial, nondet
+
+
+def bounded_check(ts: TransitionSystem, assertions: set[int], max_depth: int = 64,
+                  deadline: float | None = None, query_timeout_ms: int = 5000,
+                  stats: BMCStats | None = None) -> dict[int, Violation]:
+    """Search runs of at most ``max_depth`` loop-head visits that fail one of ``assertions``."""
+    stats = stats if stats is not None else BMCStats()
+    found: dict[int, Violation] = {}
+    pending = set(assertions)
+    if not pending:
+        return found
+    un = Unroller(ts, query_timeout_ms)
+    for depth in range(max_depth + 1):
+        if deadline is not None and time.perf_counter() > deadline:
+            stats.timed_out = True
             break
-        solver.add(z3.Or(options))
-        pc.append(nxt_pc)
-        states.append(nxt)
+        un.open_step()
+        for k in sorted(pending):
+            goal = un.error_goal(k)
+            if goal is None:
+                continue
+            if _tighten(un, deadline, query_timeout_ms, stats):
+                break
+            result = un.check(goal, stats)
+            if result == z3.sat:
+                initial, nondet = un.run_of(un.solver.model(), depth + 1)
+                violation = confirm(ts, k, initial, nondet, depth, "bmc", stats)
+                if violation is not None:
+                    found[k] = violation
+            elif result == z3.unknown:
+                stats.timed_out = True
+            un.solver.pop()
+        pending -= set(found)
+        stats.depth_reached = depth
+        if not pending or stats.timed_out or not un.close_step():
+            break
     return found
 
 
-def _extract(ts: TransitionSystem, model: z3.ModelRef, k: int, depth: int, pc: list[z3.ExprRef],
-             states: list[dict[str, z3.ExprRef]], steps: list[dict[int, _Step]], stats: BMCStats
-             ) -> Violation | None:
-    enc = ts.encoder
-    initial = {v: enc.value_of(term, model) for v, term in states[0].items()}
-    nondet: list[int | bool] = []
-    for i in range(depth + 1):
-        src = model.eval(pc[i], model_completion=True).as_long()
-        st = steps[i][src]
-        executed = []
-        for h, term in zip(st.segment.havocs, st.havoc_terms):
-            if z3.is_true(model.eval(st.inst(h.reach), model_completion=True)):
-                executed.append((h.order, enc.value_of(term, model)))
-        executed.sort(key=lambda p: p[0])
-        nondet.extend(v for _, v in executed)
-    return confirm(ts, k, initial, nondet, depth, "bmc", stats)
+def _tighten(un: Unroller, deadline: float | None, query_timeout_ms: int, stats: BMCStats) -> bool:
+    """Shrink the per-query timeout to what is left before ``deadline``; True when nothing is left."""
+    if deadline is None:
+        return False
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0:
+        stats.timed_out = True
+        return True
+    if remaining * 1000 < query_timeout_ms:
+        un.solver.set("timeout", max(1, int(remaining * 1000)))
+    return False
+
+
+def reach_heads(ts: TransitionSystem, goals: list[tuple[int, z3.BoolRef]], max_depth: int = 4,
+                deadline: float | None = None, query_timeout_ms: int = 1000, stats: BMCStats | None = None
+                ) -> list[tuple[dict[str, int | bool], list[int | bool]]]:
+    """Runs that reach loop head ``h`` in a state satisfying ``formula`` (over the pre-state), one per goal
+    found within ``max_depth`` loop-head visits. Used to sample reachable states the random runs missed."""
+    stats = stats if stats is not None else BMCStats()
+    runs = []
+    pending = list(range(len(goals)))
+    un = Unroller(ts, query_timeout_ms)
+    for depth in range(max_depth + 1):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        un.open_step()
+        if depth > 0:
+            for gi in list(pending):
+                head, formula = goals[gi]
+                if _tighten(un, deadline, query_timeout_ms, stats):
+                    return runs
+                result = un.check(un.head_goal(head, formula), stats)
+                if result == z3.sat:
+                    runs.append(un.run_of(un.solver.model(), depth))
+                    pending.remove(gi)
+                un.solver.pop()
+        if not pending or not un.close_step():
+            break
+    return runs
 
 
 def confirm(ts: TransitionSystem, k: int, initial: dict[str, int | bool], nondet: list[int | bool], depth: int,

@@ -217,10 +217,14 @@ class ReplayOracle:
 
 
 class RandomOracle:
-    """Random small values mixed with the program's constants; loop conditions lean towards continuing."""
+    """Random values for sampling runs: small numbers, the program's constants and their neighbours.
+
+    ``boundary`` (0..1) is the share of values drawn from the constants (inputs at the edges of the
+    program's own ranges find the extreme states); loop conditions lean towards continuing.
+    """
 
     def __init__(self, seed: int, constants: Sequence[int] = (), machine: bool = False,
-                 continue_bias: float = 0.85, spread: int = 20) -> None:
+                 continue_bias: float = 0.85, spread: int = 20, boundary: float = 0.35) -> None:
         self.rng = random.Random(seed)
         pool = {0, 1, -1, 2}
         for c in constants:
@@ -231,12 +235,15 @@ class RandomOracle:
         self.pool = sorted(pool)
         self.bias = continue_bias
         self.spread = spread
+        self.boundary = boundary
 
     def _int(self) -> int:
         r = self.rng.random()
-        if r < 0.35:
+        if r < 0.15:
+            return self.rng.choice((0, 0, 1, -1))
+        if r < 0.15 + self.boundary:
             return self.rng.choice(self.pool)
-        if r < 0.9:
+        if r < 0.92:
             return self.rng.randint(-self.spread, self.spread)
         return self.rng.randint(-10 * self.spread, 10 * self.spread)
 
@@ -246,8 +253,8 @@ class RandomOracle:
     def nondet(self, stmt: Havoc, in_loop_condition: bool) -> Value:
         if stmt.sort is Sort.BOOL:
             return self.rng.random() < (self.bias if in_loop_condition else 0.5)
-        if in_loop_condition and self.rng.random() < self.bias:
-            return self.rng.choice((1, 1, 2, -1, 7))
+        if in_loop_condition:
+            return self.rng.choice((1, 1, 2, -1, 7)) if self.rng.random() < self.bias else 0
         return self._int()
 
 

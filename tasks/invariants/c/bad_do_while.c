@@ -1,0 +1,8 @@
+int main() {
+  int x = 0;
+  do {
+    x++;
+  } while (x < 10);
+  assert(x == 9);
+  return 0;
+}

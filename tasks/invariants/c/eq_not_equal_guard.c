@@ -1,0 +1,10 @@
+int main() {
+  int x = 0, y = 0, n;
+  assume(n > 0);
+  while (x != n) {
+    x++;
+    y++;
+  }
+  assert(y == n);
+  return 0;
+}

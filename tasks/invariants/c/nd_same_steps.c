@@ -1,0 +1,14 @@
+int main() {
+  int x = 0, y = 0;
+  while (unknown()) {
+    if (unknown()) {
+      x++;
+      y++;
+    } else {
+      x += 2;
+      y += 2;
+    }
+  }
+  assert(x == y);
+  return 0;
+}

@@ -1,0 +1,13 @@
+int main() {
+  int x = 0, y = 0;
+  while (unknown()) {
+    while (unknown()) {
+      x++;
+      y++;
+    }
+    x += 2;
+    y += 2;
+  }
+  assert(x == y);
+  return 0;
+}

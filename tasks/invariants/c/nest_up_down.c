@@ -1,0 +1,14 @@
+int main() {
+  int a = 0, n;
+  assume(n >= 0);
+  for (int i = 0; i < n; i++) {
+    for (int j = 0; j < n; j++) {
+      a++;
+    }
+    for (int k = 0; k < n; k++) {
+      a--;
+    }
+  }
+  assert(a == 0);
+  return 0;
+}

@@ -1,0 +1,7 @@
+def transfer(a, b):
+    assume(a >= 0 and b >= 0)
+    total = a + b
+    while a > 0:
+        a -= 1
+        b += 1
+    assert b == total

@@ -57,19 +57,17 @@ class Atom:
             return v if self.const else f"!{v}"
         pos = [(v, c) for v, c in self.coeffs if c > 0]
         negs = [(v, -c) for v, c in self.coeffs if c < 0]
-        const = self.const
-        # x - y == 0 reads better as x == y; keep constants on the right
-        if not pos:
+        const, op = self.const, self.op
+        if not pos:  # -x <= c reads better as x >= -c
             pos, negs, const = negs, [], -const
-            op = {"eq": "eq", "le": "ge", "ge": "le"}[self.op]
-        else:
-            op = self.op
+            op = {"eq": "eq", "le": "ge", "ge": "le"}[op]
         left = _terms(pos, name)
-        if negs and const == 0:
-            return f"{left} {OP_TEXT[op]} {_terms(negs, name)}"
-        if negs:
-            left = left + " - " + " - ".join(_term(v, c, name) for v, c in negs)
-        return f"{left} {OP_TEXT[op]} {const}"
+        if not negs:
+            return f"{left} {OP_TEXT[op]} {const}"
+        right = _terms(negs, name)
+        if const:
+            right = f"{right} {'+' if const > 0 else '-'} {abs(const)}"
+        return f"{left} {OP_TEXT[op]} {right}"
 
 
 def _term(v: str, c: int, name: object) -> str:

@@ -45,6 +45,7 @@ class Budget:
     """Limits of one refinement run (the same for every ranker in a comparison)."""
 
     max_solver_calls: int = 400
+    calls_per_clause: int = 10  # the call budget is max(max_solver_calls, calls_per_clause * clauses)
     initial_pool: int = 16
     pool_growth: float = 2.0
     max_pool: int = 4096
@@ -182,6 +183,7 @@ class Refiner:
         self.clauses = clauses(ts)
         self.ind = [c for c in self.clauses if c.dst_kind == "head"]
         self.safety = [c for c in self.clauses if c.dst_kind == "error"]
+        self.call_budget = max(self.budget.max_solver_calls, self.budget.calls_per_clause * len(self.clauses))
         self.post_terms: dict[tuple[int, int], z3.BoolRef] = {}
         self.substitutions: dict[int, z3fast.Substitution] = {}
         self.pre_builder = TermBuilder(ts.pre, ts.encoder)
@@ -207,6 +209,7 @@ class Refiner:
         if context is not None:
             context.variables = live
             context.constants = constants
+            context.extra["guards"] = guards
         hd = _Head(h, live, [v for v in live if sorts[v].value == "int"], [v for v in live if sorts[v].value == "bool"],
                    constants, guards, self.enc.machine, context)
         hd.add_positives(state_rows(positives, live))
@@ -245,7 +248,7 @@ class Refiner:
 
     # ---- solver -------------------------------------------------------------------------------------
     def _out_of_budget(self) -> str:
-        if self.stats.solver_calls >= self.budget.max_solver_calls:
+        if self.stats.solver_calls >= self.call_budget:
             return "solver-call budget"
         if self.deadline is not None and time.perf_counter() > self.deadline:
             return "timeout"
@@ -456,9 +459,48 @@ class Refiner:
         self.stats.stopped = reason or ("proved" if not pending else self.stats.stopped)
         return RefineResult(proved, invariants, self.stats, reason)
 
+    # ---- labels for training a ranker ---------------------------------------------------------------
+    def label(self, assertions: set[int]) -> dict[int, tuple[list[Candidate], np.ndarray, np.ndarray]] | None:
+        """Run, then put *every* candidate in the pool and weaken to the largest inductive subset (Houdini).
+
+        Returns per head: the candidates, which of them Z3 proved jointly inductive, and which the minimised
+        proof of ``assertions`` uses. None when the solver budget or a timeout cut the labelling short.
+        """
+        result = self.run(assertions)
+        for hd in self.heads.values():
+            hd.pool[:] = True
+        while True:
+            conj = self.conjecture()
+            status = self._inductive_pass(conj)
+            if status is None:
+                return None
+            if not status:
+                break
+        out = {}
+        for h, hd in self.heads.items():
+            needed = np.zeros(hd.size, bool)
+            for c in result.invariants.get(h, []):
+                needed[hd.known[c]] = True
+            out[h] = (list(hd.candidates), conj[h].copy(), needed)
+        return out
+
     # ---- keep what the proof needs ------------------------------------------------------------------
     def _minimise(self, conj: dict[int, np.ndarray], proved: set[int]) -> dict[int, list[int]] | None:
-        """Unsat cores over the conjecture's candidates: a smaller invariant that still proves ``proved``."""
+        """A smaller invariant that still proves ``proved``, preferring plain atoms over 2-clauses."""
+        atoms_only = {h: conj[h] & np.array([len(c.atoms) == 1 for c in hd.candidates], bool)
+                      for h, hd in self.heads.items()}
+        self.solver.set("core.minimize", True)
+        try:
+            if any((atoms_only[h] != conj[h]).any() for h in self.heads):
+                simple = self._cores(atoms_only, proved)
+                if simple is not None:
+                    return simple
+            return self._cores(conj, proved)
+        finally:
+            self.solver.set("core.minimize", False)
+
+    def _cores(self, conj: dict[int, np.ndarray], proved: set[int]) -> dict[int, list[int]] | None:
+        """Unsat cores over the conjecture's candidates (None when ``conj`` does not prove ``proved``)."""
         ctx = self.enc.ctx
         needed: dict[int, set[int]] = {h: set() for h in self.heads}
         redundant = {h: implied_members(self.heads[h].candidates, np.flatnonzero(conj[h]).tolist())

@@ -38,22 +38,28 @@ class LoopContext:
 
     @cached_property
     def tree(self) -> FlatTree:
-        """The loop's subtree (tree-sitter, punctuation dropped), cut out of the file's tree."""
+        """The function's subtree (tree-sitter, punctuation dropped), cut out of the file's tree; the loop is
+        the node spanning ``loop_span`` inside it."""
         from recursa.trees.flatten import parse
 
         ft = self.file_tree if self.file_tree is not None else parse(self.source, self.language,
                                                                      drop_punctuation=True)
-        return subtree(ft, self.loop.start_byte, self.loop.end_byte)
+        return subtree(ft, self.function.start_byte, self.function.end_byte)
+
+    @property
+    def loop_span(self) -> tuple[int, int]:
+        return self.loop.start_byte, self.loop.end_byte
 
 
 def subtree(ft: FlatTree, start_byte: int, end_byte: int) -> FlatTree:
     """The pre-order slice of ``ft`` rooted at the outermost node spanning exactly [start_byte, end_byte)."""
     hits = np.flatnonzero((ft.start_byte == start_byte) & (ft.end_byte == end_byte))
     if hits.size == 0:
-        inside = np.flatnonzero((ft.start_byte >= start_byte) & (ft.end_byte <= end_byte))
-        if inside.size == 0:
+        # no single node (e.g. a Python module's top-level statements): the smallest node around the span
+        around = np.flatnonzero((ft.start_byte <= start_byte) & (ft.end_byte >= end_byte))
+        if around.size == 0:
             raise ValueError(f"no node spans bytes {start_byte}..{end_byte}")
-        root = int(inside[0])
+        root = int(around[-1])
     else:
         root = int(hits[0])
     d = ft.depth[root]

@@ -166,6 +166,9 @@ def bounded_check(ts: TransitionSystem, assertions: set[int], max_depth: int = 6
             break
         un.open_step()
         for k in sorted(pending):
+            if deadline is not None and time.perf_counter() > deadline:
+                stats.timed_out = True
+                break
             goal = un.error_goal(k)
             if goal is None:
                 continue

@@ -325,7 +325,8 @@ class Interpreter:
         trace = result.trace
         nondet_log = result.nondet
         if record:
-            trace.append(TraceStep("entry", fn.loc.line, self._snapshot(env)))
+            params = {fn.show(p): env[p] for p in fn.params}
+            trace.append(TraceStep("entry", fn.loc.line, params))
         # frames: [stmts, position] for blocks; [loop, phase] for loops (phase: head / body / update)
         stack: list[list[Any]] = [[fn.body, 0]]
         steps = 0

@@ -228,3 +228,11 @@ def test_statement_walks_cover_nested_structure():
     kinds = [type(s).__name__ for s in f.statements()]
     assert kinds.count("Loop") == 2 and isinstance(f.assertions[0], Assert)
     assert f.loop_depth() == 2 and all(isinstance(lp, Loop) for lp in f.loops)
+
+
+def test_python_methods_and_nested_functions_are_reported_not_skipped():
+    src = b"class A:\n    def m(self, x):\n        assert x == x\n\ndef f(n):\n    def g(k):\n        assert k\n    assert n == n\n"
+    units = {u.name: u for u in load_program(src, "python").units}
+    assert units["m"].unsupported.construct == "method" and units["m"].assertion_locs[0].line == 3
+    assert units["g"].assertion_locs[0].line == 7
+    assert [loc.line for loc in units["f"].assertion_locs] == [8], "each assertion belongs to its innermost function"

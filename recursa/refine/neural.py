@@ -96,7 +96,15 @@ class RecursaForInvariantRanking(RecursaPreTrainedModel):
     def forward(self, batch: TreeBatch, cands: CandidateTensors, labels: torch.Tensor | None = None,
                 weights: torch.Tensor | None = None, z0: torch.Tensor | None = None) -> RankerOutput:
         out = self.recursa(batch, z0=z0)
-        z = out.node_states
+        logits = self.score_candidates(batch, out.node_states, cands)
+        loss = None
+        if labels is not None:
+            loss = F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype),
+                                                      weight=None if weights is None else weights.to(logits.dtype))
+        return RankerOutput(loss=loss, logits=logits, stats=out.stats)
+
+    def score_candidates(self, batch: TreeBatch, z: torch.Tensor, cands: CandidateTensors) -> torch.Tensor:
+        """One logit per candidate from the equilibrium node states ``z`` of ``batch``."""
         # variable slots: mean state of their occurrences and of the expressions around them, inside the
         # loop and in the whole function (variables the loop never mentions get a flag)
         var_vec = self.var_proj(_variable_states(batch, z, cands))
@@ -111,12 +119,7 @@ class RecursaForInvariantRanking(RecursaPreTrainedModel):
         second = atoms[cands.second.clamp(min=0)]
         pair = self.pair_mlp(torch.cat([first, second], dim=1))
         h = torch.where(has_second.unsqueeze(1), pair, self.single(first))
-        logits = self.score(h).squeeze(1)
-        loss = None
-        if labels is not None:
-            loss = F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype),
-                                                      weight=None if weights is None else weights.to(logits.dtype))
-        return RankerOutput(loss=loss, logits=logits, stats=out.stats)
+        return self.score(h).squeeze(1)
 
 
 def _variable_states(batch: TreeBatch, z: torch.Tensor, cands: CandidateTensors) -> torch.Tensor:
@@ -258,6 +261,10 @@ class ReasonerRanker:
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str = "cpu") -> ReasonerRanker:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         torch.set_num_threads(min(torch.get_num_threads(), 2))
         model = RecursaForInvariantRanking.from_pretrained(str(path))
         return cls(model, device)
@@ -268,15 +275,20 @@ class ReasonerRanker:
         cache: dict[Candidate, float] = context.extra.setdefault("reasoner_scores", {})
         todo = [c for c in candidates if c not in cache]
         if todo:
-            tree = context.tree
-            batch = TreeBatch.from_trees([tree])
+            encoded = context.extra.get("reasoner_encoding")
+            if encoded is None:
+                batch = TreeBatch.from_trees([context.tree])
+                with torch.no_grad():
+                    out = self.model.recursa(batch.to(self.device))
+                encoded = context.extra["reasoner_encoding"] = (batch, out.node_states)
+                self.last_stats = out.stats
+            batch, z = encoded
             guards = set(context.extra.get("guards", ()))
-            items = [(tree, context.loop_span, list(context.variables), context.function.display,
+            items = [(context.tree, context.loop_span, list(context.variables), context.function.display,
                       set(context.constants), guards, todo)]
             tensors = encode_candidates(items, batch, self.model.config.max_coefficient)
             with torch.no_grad():
-                out = self.model(batch.to(self.device), tensors.to(self.device))
-            self.last_stats = out.stats
-            for c, s in zip(todo, out.logits.cpu().numpy().tolist()):
+                logits = self.model.score_candidates(batch.to(self.device), z, tensors.to(self.device))
+            for c, s in zip(todo, logits.cpu().numpy().tolist()):
                 cache[c] = float(s)
         return np.array([cache[c] for c in candidates], dtype=np.float64)

@@ -342,13 +342,21 @@ class Interpreter:
                         on_head(loop, env)
                     if record and len(trace) < record_limit:
                         trace.append(TraceStep("loop", loop.loc.line, self._snapshot(env), loop.index))
+                    blocked = False
                     for s in loop.prelude:
-                        v = oracle.nondet(s, True) if isinstance(s, Havoc) else None
                         if isinstance(s, Havoc):
+                            v = oracle.nondet(s, True)
                             env[s.var] = v
                             nondet_log.append(v)
+                        elif isinstance(s, Assume):
+                            if not ev(s.cond, env):
+                                blocked = True
+                                break
                         else:
-                            raise TypeError("loop preludes hold havocs only")
+                            raise TypeError("loop preludes hold havocs and assumptions only")
+                    if blocked:
+                        result.outcome = Outcome.BLOCKED
+                        break
                     if ev(loop.cond, env):
                         top[1] = "body"
                         stack.append([loop.body, 0])

@@ -228,10 +228,24 @@ class _Builder:
         return Havoc(var, sort, loc, self.havoc_sites, reason)
 
     def nondet_value(self, name: str, loc: Loc) -> Expr:
-        sort = Sort.BOOL if "bool" in name.lower() else Sort.INT
+        low = name.lower()
+        kind = low.rsplit("nondet", 1)[-1].lstrip("_") if "nondet" in low else ""
+        if kind.startswith("u") and kind[1:] in ("int", "long", "short", "char", "longlong") or "unsigned" in low \
+                or "size_t" in low:
+            raise UnsupportedError(f"unsigned nondeterministic value '{name}()'", loc)
+        if kind in ("float", "double", "pointer", "pchar"):
+            raise UnsupportedError(f"nondeterministic {kind} '{name}()'", loc)
+        sort = Sort.BOOL if "bool" in low else Sort.INT
         self.temp_count += 1
         tmp = self.fresh(f"__nd{self.temp_count}", sort)
         self.pending.append(self.havoc(tmp, sort, loc, f"{name}()"))
+        ranges = {"char": 8, "schar": 8, "short": 16}
+        if kind in ranges:
+            bits = ranges[kind]
+            lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+            var = Var(tmp, sort)
+            self.pending.append(Assume(logic("and", compare("ge", var, Const(lo)), compare("le", var, Const(hi))),
+                                       loc))
         return Var(tmp, sort)
 
     def take_pending(self) -> list[Stmt]:
@@ -1201,6 +1215,14 @@ def _count_within(nodes: list[Any], outer: Any) -> list[Any]:
     return [n for n in nodes if n.start_byte >= outer.start_byte and n.end_byte <= outer.end_byte]
 
 
+def _innermost(nodes: list[Any], outer: Any, funcs: list[Any]) -> list[Any]:
+    """``nodes`` inside ``outer`` and not inside a function nested in it."""
+    inner = [f for f in funcs if f is not outer and f.start_byte >= outer.start_byte and f.end_byte <= outer.end_byte
+             and (f.start_byte, f.end_byte) != (outer.start_byte, outer.end_byte)]
+    return [n for n in _count_within(nodes, outer)
+            if not any(f.start_byte <= n.start_byte and n.end_byte <= f.end_byte for f in inner)]
+
+
 def load_program(source: bytes, language: str, path: str = "<input>", int_semantics: str = "math") -> ProgramFile:
     """Parse ``source`` and convert every function that can be converted.
 
@@ -1236,19 +1258,23 @@ def load_program(source: bytes, language: str, path: str = "<input>", int_semant
             prog.units.append(unit)
     elif lang.name == "python":
         constants = _py_module_constants(root, source)
-        top = [f for f in funcs if f.parent is not None and (f.parent.type == "module" or (
-            f.parent.type == "decorated_definition" and f.parent.parent is not None
-            and f.parent.parent.type == "module"))]
-        for fnode in top:
+        for fnode in funcs:
             name_node = fnode.child_by_field_name("name")
             name = source[name_node.start_byte:name_node.end_byte].decode()
             if name in HELPER_NAMES or is_nondet_name(name):
                 continue
             unit = FunctionUnit(name, _loc(fnode, source), fnode.start_byte, fnode.end_byte,
-                                [_loc(a, source) for a in _count_within(asserts, fnode)],
-                                len(_count_within(loops, fnode)))
+                                [_loc(a, source) for a in _innermost(asserts, fnode, funcs)],
+                                len(_innermost(loops, fnode, funcs)))
             try:
                 b = _Builder(source, "python", machine)
+                scope = fnode.parent.parent if fnode.parent.type == "decorated_definition" else fnode.parent
+                while scope is not None and scope.type == "block":
+                    scope = scope.parent
+                if scope is not None and scope.type == "class_definition":
+                    raise UnsupportedError("method", _loc(fnode, source), "only module-level functions")
+                if scope is not None and scope.type != "module":
+                    raise UnsupportedError("nested function", _loc(fnode, source))
                 if fnode.parent.type == "decorated_definition":
                     raise UnsupportedError("decorator", _loc(fnode.parent, source))
                 fe = _PyFrontEnd(b, constants, _py_assigned_identifiers(fnode, source), fnode)

@@ -19,6 +19,15 @@ from recursa.trees.flatten import TOKEN_VOCAB, parse
 from recursa.trees.languages import get_language, kind_vocab_size
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny tensors: one intra-op thread avoids OpenMP spin-waits on a shared 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def small_batch() -> TreeBatch:
     return TreeBatch.from_parent_lists(
         [[-1, 0, 0, 1, 1, 2], [-1], [-1, 0, 1, 2]],

@@ -26,6 +26,7 @@ from torch import nn
 from recursa.equilibrium.structure import NodeSet
 
 CYCLIC_NORMS = ("spectral", "frobenius")
+CHILD_INIT_GAIN = 2.0
 
 
 class CyclicLinear(nn.Module):
@@ -61,6 +62,11 @@ class CyclicLinear(nn.Module):
         return self.gain * w / sigma.clamp_min(1e-12)
 
 
+class ChildProjection(nn.Linear):
+    """The projection of the aggregated children (its own type so initialisation can give it gain ~1:
+    orthogonal times ``child_init_gain``, strong enough that children are not drowned by the injection)."""
+
+
 @dataclass(frozen=True)
 class BlockContext:
     """Per-forward quantities of the block: node injections and the normalised cyclic weights."""
@@ -90,7 +96,7 @@ class TreeBlock(nn.Module):
         self.rank_scale = nn.Parameter(torch.empty(rank_buckets, d))
         self.rank_shift = nn.Parameter(torch.empty(rank_buckets, d))
         self.child_norm = nn.LayerNorm(d, eps=layer_norm_eps)
-        self.child_proj = nn.Linear(d, d)
+        self.child_proj = ChildProjection(d, d)
         self.self_map = CyclicLinear(d, cyclic_gain, cyclic_norm) if self_term else None
         self.parent_map = CyclicLinear(d, cyclic_gain, cyclic_norm) if top_down else None
         self.in_norm = nn.LayerNorm(d, eps=layer_norm_eps)
@@ -98,6 +104,7 @@ class TreeBlock(nn.Module):
         self.ffn_in = nn.Linear(d, 2 * inner)
         self.ffn_out = nn.Linear(inner, d)
         self.out_norm = nn.LayerNorm(d, eps=layer_norm_eps)
+        self.reset_parameters(0.02)
 
     @property
     def acyclic(self) -> bool:
@@ -141,6 +148,8 @@ class TreeBlock(nn.Module):
         with torch.no_grad():
             self.rank_scale.normal_(1.0, 0.25)
             self.rank_shift.normal_(0.0, std)
+            nn.init.orthogonal_(self.child_proj.weight, gain=CHILD_INIT_GAIN)
+            self.child_proj.bias.zero_()
             for m in (self.self_map, self.parent_map):
                 if m is not None:
                     nn.init.orthogonal_(m.weight)

@@ -53,6 +53,7 @@ class AdjointMap:
 
     def f(self, g: torch.Tensor, ns: NodeSet) -> torch.Tensor:
         if ns is not self._ns:
+            self._ns = self._z = self._out = None  # free the previous set's graph before recording the next
             with torch.enable_grad():
                 z = self.z_star[ns.rows].detach().requires_grad_()
                 self._out = self.block.step(self.ctx, z, ns)

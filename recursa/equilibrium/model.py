@@ -18,7 +18,7 @@ from transformers import AutoConfig, AutoModel, PreTrainedConfig, PreTrainedMode
 from transformers import initialization as init
 from transformers.utils import ModelOutput
 
-from recursa.equilibrium.block import CYCLIC_NORMS, CyclicLinear, TreeBlock
+from recursa.equilibrium.block import CHILD_INIT_GAIN, CYCLIC_NORMS, ChildProjection, CyclicLinear, TreeBlock
 from recursa.equilibrium.implicit import (
     BACKWARD_MODES,
     TreeMap,
@@ -171,7 +171,9 @@ class RecursaPreTrainedModel(PreTrainedModel):
             init.normal_(module.weight, mean=0.0, std=1.0)
         else:
             super()._init_weights(module)
-        if isinstance(module, TreeBlock):
+        if isinstance(module, ChildProjection):
+            init.orthogonal_(module.weight, gain=CHILD_INIT_GAIN)
+        elif isinstance(module, TreeBlock):
             init.normal_(module.rank_scale, mean=1.0, std=0.25)
             init.normal_(module.rank_shift, mean=0.0, std=std)
         elif isinstance(module, CyclicLinear):

@@ -143,6 +143,12 @@ class _Tracker:
         self.ns = g.trees(self.active) if stop == "tree" else g.full()
         self.trace: list[torch.Tensor] | None = [] if trace else None
         self.node_evals = 0
+        # best iterate per tree: what a tree that fails (cap, blow-up) returns, with that iterate's own residual
+        self.best_abs = torch.full((T,), float("inf"), dtype=z0.dtype, device=dev)
+        self.best_rel = self.best_abs.clone()
+        self.best_k = torch.zeros(T, dtype=torch.long, device=dev)
+        self.last_abs = self.best_abs.clone()
+        self.best_x: torch.Tensor | None = None
 
     def initial(self) -> torch.Tensor:
         """The starting state in the active set's index space."""
@@ -168,6 +174,14 @@ class _Tracker:
             ok = (rel_t <= self.tol) | (abs_t <= self.abs_tol)
             bad = ~torch.isfinite(abs_t) | (abs_t > self.diverge_factor * self.first.clamp_min(1e-30))
             ok = ok & ~bad
+            improved = active & torch.isfinite(abs_t) & (abs_t < self.best_abs)
+            self.best_abs = torch.where(improved, abs_t, self.best_abs)
+            self.best_rel = torch.where(improved, rel_t, self.best_rel)
+            self.best_k = torch.where(improved, torch.full_like(self.best_k, k - 1), self.best_k)
+            self.last_abs = torch.where(active, abs_t, self.last_abs)
+            row_improved = improved[ns.tree].unsqueeze(-1)
+        self.best_x = xs if self.best_x is None else torch.where(row_improved, xs, self.best_x)
+        with torch.no_grad():
             at_cap = k - 1 >= self.max_iter
             if self.stop == "tree":
                 stopping = active & (ok | bad | at_cap)
@@ -176,12 +190,16 @@ class _Tracker:
                 stopping = active if everyone else torch.zeros_like(active)
             if not bool(stopping.any()):
                 return False, None
-            self.iterations = torch.where(stopping, torch.full_like(self.iterations, k - 1), self.iterations)
+            # a tree that stops without converging returns its best iterate (if it had a finite one)
+            use_best = stopping & ~ok & torch.isfinite(self.best_abs)
+            k_now = torch.full_like(self.iterations, k - 1)
+            self.iterations = torch.where(stopping, torch.where(use_best, self.best_k, k_now), self.iterations)
             self.converged = torch.where(stopping, ok, self.converged)
             self.diverged = torch.where(stopping, bad, self.diverged)
-            self.abs_res = torch.where(stopping, abs_t, self.abs_res)
-            self.rel_res = torch.where(stopping, rel_t, self.rel_res)
+            self.abs_res = torch.where(stopping, torch.where(use_best, self.best_abs, abs_t), self.abs_res)
+            self.rel_res = torch.where(stopping, torch.where(use_best, self.best_rel, rel_t), self.rel_res)
             row_stop = stopping[ns.tree]
+        xs = torch.where(use_best[ns.tree].unsqueeze(-1), self.best_x, xs)
         if isinstance(ns.rows, slice):
             if bool(row_stop.all()):
                 self.z = xs if ns.n == self.z.shape[0] else self._put(ns.rows, xs)
@@ -193,6 +211,7 @@ class _Tracker:
         if not bool(self.active.any()):
             return True, None
         keep = torch.nonzero(~row_stop).flatten()
+        self.best_x = self.best_x[keep]
         self.ns = self.graph.trees(self.active)
         return False, keep
 
@@ -370,9 +389,11 @@ def anderson(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 50
 @register_solver("broyden")
 def broyden(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 500, tol: float = 1e-4,
             abs_tol: float = 0.0, stop: str = "tree", trace: bool = False, diverge_factor: float = 1e8,
-            memory: int = 20, cold_start: bool = False) -> tuple[torch.Tensor, SolverStats]:
+            memory: int = 20, restart_factor: float = 10.0, cold_start: bool = False
+            ) -> tuple[torch.Tensor, SolverStats]:
     """Limited-memory ("good") Broyden on ``g(z) = f(z) - z``; the inverse Jacobian estimate
-    ``-I + sum u_i v_i^T`` is block-diagonal by tree (inner products are reduced per tree)."""
+    ``-I + sum u_i v_i^T`` is block-diagonal by tree (inner products are reduced per tree). A tree whose residual
+    climbs above ``restart_factor`` times its best drops its low-rank memory."""
     if memory < 1:
         raise ValueError("broyden memory must be >= 1")
     tr = _Tracker("broyden", problem, z0, max_iter=max_iter, tol=tol, abs_tol=abs_tol, stop=stop, trace=trace,
@@ -416,6 +437,10 @@ def broyden(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 500
             x_new, g_new, dx, gx = x_new[keep], g_new[keep], dx[keep], gx[keep]
             us = [u[keep] for u in us]
             vs = [v[keep] for v in vs]
+        # a tree whose residual climbed far above its best restarts from B = -I (a plain Picard step)
+        restart = (tr.last_abs > restart_factor * tr.best_abs)[tr.ns.tree].unsqueeze(-1)
+        us = [torch.where(restart, torch.zeros_like(u), u) for u in us]
+        vs = [torch.where(restart, torch.zeros_like(v), v) for v in vs]
         dg = g_new - gx
         vt = apply_t(dx)
         den = dot(vt, dg)

@@ -91,6 +91,21 @@ class TrainConfig:
                 raise TrainError(f"{name.replace('_', '-')} must be positive")
         if self.lr <= 0 or self.clip <= 0:
             raise TrainError("lr and clip must be positive")
+        if Path(self.task).suffix.lower() in (".jsonl", ".tsv"):
+            if not Path(self.task).is_file():
+                raise TrainError(f"{self.task}: no such file")
+        else:
+            try:
+                get_task(self.task)
+            except KeyError as exc:
+                raise TrainError(f"{exc.args[0]}; or give a .jsonl / .tsv file") from None
+        if self.model == "recursa" or self.layers <= 0:
+            from recursa.equilibrium.model import RecursaConfig
+
+            try:
+                RecursaConfig(hidden_size=self.hidden_size, **self.reasoner)
+            except (TypeError, ValueError) as exc:
+                raise TrainError(f"bad reasoner option: {exc}") from None
 
 
 @dataclass
@@ -99,6 +114,7 @@ class TrainResult:
     step: int
     checkpoint: Path | None
     last_metrics: dict[str, Any]
+    model: TaskModel | None = None
 
 
 # ---- data ------------------------------------------------------------------------------------------
@@ -123,6 +139,13 @@ def training_examples(config: TrainConfig) -> tuple[list[Example], int]:
                                                                              spec.train_depths[1] + 1))
     per = math.ceil(config.train_size / (len(depths) * len(spec.syntaxes)))
     return generate(spec, depths, per, seed=config.seed, split="train"), spec.num_labels
+
+
+def _num_labels(config: TrainConfig) -> int:
+    """Classes of the task (or of a data file: at least 10, more if its labels need them)."""
+    if Path(config.task).suffix.lower() in (".jsonl", ".tsv"):
+        return training_examples(config)[1]
+    return get_task(config.task).num_labels
 
 
 def heldout_examples(config: TrainConfig) -> list[Example]:
@@ -243,7 +266,7 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
 
-    examples, num_labels = training_examples(config)
+    num_labels = _num_labels(config)
     if resume_from is not None:
         if dist.is_main:
             ckpt.remove_partial_checkpoints(run)
@@ -255,6 +278,7 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
         state, start_step = None, 0
     module = model.module.to(device)
     module.train()
+    examples, _ = training_examples(config)
     dataset = model.dataset(examples)
     heldout = model.dataset(heldout_examples(config)) if config.eval_every > 0 else None
 
@@ -312,12 +336,13 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             grad_norm = float(torch.nn.utils.clip_grad_norm_(module.parameters(), config.clip))
-            finite = math.isfinite(grad_norm) and math.isfinite(float(loss))
+            loss_value = float(loss.detach())
+            finite = math.isfinite(grad_norm) and math.isfinite(loss_value)
             if finite:
                 optimizer.step()
             scheduler.step()
             step += 1
-            acc.add(out, labels, float(loss), grad_norm, finite, model.backward_iterations())
+            acc.add(out, labels, loss_value, grad_norm, finite, model.backward_iterations())
             if bar is not None:
                 bar.update(1)
             if step % config.log_every == 0 or step == config.steps:
@@ -357,7 +382,7 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
     if dist.is_main:
         logger.log(step, {"event": "end", "elapsed_s": round(time.time() - t0, 2)})
     logger.close()
-    return TrainResult(run, step, checkpoint_path, last)
+    return TrainResult(run, step, checkpoint_path, last, model)
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -1,0 +1,200 @@
+"""``recursa eval TASK|FILE``: accuracy and solver iterations by depth, Spearman, convergence failures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from recursa.train.cli_support import InputError
+
+
+@click.command("eval", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("data")
+@click.option("--checkpoint", type=click.Path(), default=None,
+              help="A saved model or a training run directory (default: the model shipped with recursa).")
+@click.option("--baseline", type=click.Path(), default=None,
+              help="A second model (e.g. the transformer baseline) evaluated on the same examples, shown beside.")
+@click.option("--depths", default=None, help="Depths to evaluate, e.g. 1-8 or 1-8,12,16,20 (default: the task's).")
+@click.option("--per-depth", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Generated examples per depth and syntax (tasks only).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the generated examples.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Draw accuracy and iterations vs depth into this PNG.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--threads", type=click.IntRange(min=0), default=0, help="CPU threads for torch (0 = default).")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def eval_command(data: str, checkpoint: str | None, baseline: str | None, depths: str | None, per_depth: int,
+                 seed: int, as_json: bool, plot: str | None, device: str, threads: int, progress: bool) -> None:
+    """Evaluate a model on a task (listops, listops-python, listops-brackets, arith, ...) or on a data FILE
+    (.jsonl, or ListOps .tsv in any of the published layouts). Generated examples come from the task's
+    evaluation split, which never shares an example with training."""
+    from recursa.tasks.examples import DataError
+
+    try:
+        import torch
+
+        if threads > 0:
+            torch.set_num_threads(threads)
+        dev = _device(device)
+        _check_data(data, depths)
+        models = [_load(checkpoint, dev)] + ([_load(baseline, dev)] if baseline is not None else [])
+        examples, data_name = _examples(data, depths, per_depth, seed)
+        reports = [_evaluate(model, name, model_dir, examples, data_name, dev, progress)
+                   for model, name, model_dir in models]
+    except DataError as exc:
+        raise InputError(str(exc)) from None
+    main, base = reports[0], (reports[1] if len(reports) > 1 else None)
+    if plot:
+        from recursa.train.plots import plot_depth_curves
+
+        try:
+            plot_depth_curves(reports, plot, train_depths=main.extra.get("train_depths"))
+        except OSError as exc:
+            raise InputError(f"{plot}: cannot write plot ({exc.strerror or exc})") from None
+    if as_json:
+        out = main.to_json()
+        if base is not None:
+            out["baseline"] = base.to_json()
+        if plot:
+            out["plot"] = plot
+        click.echo(json.dumps(out, indent=1))
+        return
+    from recursa.tasks.metrics import format_table
+
+    click.echo(format_table(main))
+    if base is not None:
+        click.echo("")
+        click.echo(format_table(base))
+    if plot:
+        click.echo(f"plot: {plot}")
+
+
+def _device(name: str) -> Any:
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("--device cuda asked for, but no CUDA GPU is available")
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise InputError(f"unknown device {name!r}") from None
+
+
+def _check_data(data: str, depths: str | None) -> None:
+    """Fail fast (before loading models) on an unknown task or a bad depth range."""
+    from recursa.tasks.io import FORMATS
+    from recursa.tasks.registry import get_task, parse_depths
+
+    try:
+        if depths:
+            parse_depths(depths)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if Path(data).suffix.lower() in FORMATS and not Path(data).is_file():
+        raise InputError(f"{data}: no such file")
+    if Path(data).suffix.lower() not in FORMATS and not Path(data).exists():
+        try:
+            get_task(data)
+        except KeyError as exc:
+            raise InputError(f"{exc.args[0]}; or give a .jsonl / .tsv file") from None
+
+
+def _examples(data: str, depths: str | None, per_depth: int, seed: int) -> tuple[list[Any], str]:
+    from recursa.tasks.dataset import parse_examples
+    from recursa.tasks.io import FORMATS, read_examples
+    from recursa.tasks.registry import generate, get_task, parse_depths
+
+    try:
+        depth_list = parse_depths(depths) if depths else None
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if Path(data).suffix.lower() in FORMATS or Path(data).exists():
+        examples = read_examples(data)
+        if depth_list is not None:
+            if any(e.depth < 0 for e in examples):
+                _, examples = parse_examples(examples)
+            examples = [e for e in examples if e.depth in set(depth_list)]
+            if not examples:
+                raise InputError(f"{data}: no examples of depth {depths}")
+        return examples, data
+    try:
+        spec = get_task(data)
+    except KeyError as exc:
+        raise InputError(f"{exc.args[0]}; or give a .jsonl / .tsv file") from None
+    depth_list = depth_list or list(spec.eval_depths)
+    return generate(spec, depth_list, per_depth, seed=seed, split="eval"), f"{spec.name} (seed {seed})"
+
+
+def _load(path: str | None, dev: Any) -> tuple[Any, str, Path]:
+    from recursa.paths import DEFAULT_MODEL_DIR
+    from recursa.train.checkpoint import resolve_model_dir
+    from recursa.train.models import ModelLoadError, load_model
+
+    if path is None:
+        if not (DEFAULT_MODEL_DIR / "config.json").is_file():
+            raise InputError(f"no default model shipped in {DEFAULT_MODEL_DIR}; pass --checkpoint DIR")
+        model_dir, name = DEFAULT_MODEL_DIR, "recursa default model"
+    else:
+        try:
+            model_dir = resolve_model_dir(path)
+        except FileNotFoundError as exc:
+            raise InputError(str(exc)) from None
+        name = str(path)
+    try:
+        return load_model(model_dir, dev), name, model_dir
+    except (ModelLoadError, ValueError, OSError) as exc:
+        raise InputError(str(exc)) from None
+
+
+def _evaluate(model: Any, name: str, model_dir: Path, examples: list[Any], data_name: str, dev: Any,
+              progress: bool) -> Any:
+    from recursa.train.evaluate import evaluate_dataset
+
+    dataset = model.dataset(examples)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(dataset), desc=f"eval {model.kind}", unit="ex", file=sys.stderr, leave=False)
+    try:
+        extra = {"model_dir": str(model_dir), "model_kind": model.kind, **_train_info(model_dir)}
+        extra["parameters"] = model.parameter_counts()
+        return evaluate_dataset(model, dataset, f"{model.kind}: {name}", data_name, dev,
+                                progress=bar.update if bar else None, extra=extra)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _train_info(model_dir: Path) -> dict[str, Any]:
+    """Training depths / task recorded beside a checkpoint (``trainer_state.json`` or ``training.json``)."""
+    for name in ("trainer_state.json", "training.json"):
+        p = model_dir / name
+        if p.is_file():
+            try:
+                cfg = json.loads(p.read_text(encoding="utf-8")).get("config", {})
+            except (OSError, json.JSONDecodeError):
+                return {}
+            out: dict[str, Any] = {"train_task": cfg.get("task")}
+            depths = cfg.get("depths")
+            if not depths and cfg.get("task"):
+                try:
+                    from recursa.tasks.registry import get_task
+
+                    lo, hi = get_task(cfg["task"]).train_depths
+                    depths = f"{lo}-{hi}"
+                except KeyError:
+                    depths = None
+            if depths:
+                from recursa.tasks.registry import parse_depths
+
+                out["train_depths"] = parse_depths(depths)
+            return out
+    return {}

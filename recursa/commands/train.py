@@ -1,0 +1,118 @@
+"""``recursa train TASK|FILE``: train the equilibrium reasoner or the transformer baseline."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import json
+import sys
+from typing import Any
+
+import click
+
+from recursa.train.cli_support import InputError, parse_set_options
+
+
+@click.command("train", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("task")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
+              help="Run directory for checkpoints and logs (default: runs/TASK-MODEL).")
+@click.option("--model", type=click.Choice(["recursa", "transformer"]), default="recursa", show_default=True,
+              help="The equilibrium reasoner, or the fixed-depth transformer baseline (BERT).")
+@click.option("--steps", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Trees per step (over all processes).")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=2e-3, show_default=True)
+@click.option("--weight-decay", type=click.FloatRange(min=0), default=0.01, show_default=True)
+@click.option("--warmup", type=click.IntRange(min=0), default=100, show_default=True, help="Warm-up steps.")
+@click.option("--clip", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Gradient-norm clipping threshold.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--train-size", type=click.IntRange(min=1), default=20000, show_default=True,
+              help="Examples generated for a task (ignored for a data file).")
+@click.option("--depths", default="", help="Training depths, e.g. 1-5 (default: the task's; a file: all).")
+@click.option("--curriculum/--no-curriculum", default=False, show_default=True,
+              help="Start with shallow examples and admit deeper ones over the first 30%% of steps.")
+@click.option("--hidden", "hidden_size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Width of the reasoner (and of the baseline).")
+@click.option("--layers", type=click.IntRange(min=0), default=0,
+              help="Transformer layers (default 0: as many as match the reasoner's non-embedding parameters).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A reasoner option (RecursaConfig key), e.g. --set max_iter=100 --set backward=phantom.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=250, show_default=True)
+@click.option("--keep", "keep_checkpoints", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Checkpoints kept (0 = all).")
+@click.option("--log-every", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--eval-every", type=click.IntRange(min=0), default=0,
+              help="Evaluate on held-out examples (depths 1-8) every N steps (0 = never).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--threads", type=click.IntRange(min=0), default=0,
+              help="CPU threads for torch (0 = torch's default).")
+@click.option("--bf16/--no-bf16", default=True, show_default=True, help="bf16 autocast on CUDA.")
+@click.option("--resume", is_flag=True, help="Continue the run in --output from its latest checkpoint.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.pass_context
+def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str, ...], resume: bool,
+          **options: Any) -> None:
+    """Train on TASK (listops, listops-python, listops-brackets, arith, arith-python, arith-c, invariants)
+    or on a data FILE (.jsonl / .tsv). Checkpoints go to --output every --checkpoint-every steps and at the end.
+
+    Multi-GPU / multi-process: torchrun --nproc-per-node N -m recursa.cli train TASK ...
+    """
+    if task == "invariants":
+        _train_invariants(ctx, output, resume, options)
+        return
+    from recursa.tasks.examples import DataError
+    from recursa.train.trainer import TrainConfig, TrainError
+    from recursa.train.trainer import train as run_training
+
+    out_dir = output or f"runs/{task.replace('/', '_')}-{options['model']}"
+    try:
+        reasoner = parse_set_options(settings)
+        if resume:
+            config = _resume_config(ctx, out_dir, options)
+        else:
+            config = TrainConfig(task=task, output=out_dir, reasoner=reasoner, **options)
+        result = run_training(config, resume=resume)
+    except (TrainError, DataError, KeyError, FileNotFoundError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise InputError(str(msg)) from None
+    except KeyboardInterrupt:
+        sys.exit(130)
+    summary = {"run": str(result.run_dir), "step": result.step, "checkpoint": str(result.checkpoint),
+               **{k: result.last_metrics[k] for k in ("loss", "accuracy", "iterations_mean")
+                  if k in result.last_metrics}}
+    click.echo(json.dumps(summary))
+
+
+def _resume_config(ctx: click.Context, out_dir: str, options: dict[str, Any]) -> Any:
+    from pathlib import Path
+
+    from recursa.train.trainer import _RESUMABLE, TrainConfig, TrainError
+
+    saved_path = Path(out_dir) / "train_config.json"
+    if not saved_path.is_file():
+        raise TrainError(f"{out_dir}: no training run to resume (train_config.json missing)")
+    saved = TrainConfig.from_json(json.loads(saved_path.read_text(encoding="utf-8"))).to_json()
+    given = {k for k in options if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
+    ignored = sorted(given - _RESUMABLE)
+    if ignored:
+        click.echo(f"note: --resume keeps the run's saved {', '.join(ignored)}", err=True)
+    saved.update({k: options[k] for k in given & _RESUMABLE})
+    saved["output"] = out_dir
+    return TrainConfig.from_json(saved)
+
+
+def _train_invariants(ctx: click.Context, output: str | None, resume: bool, options: dict[str, Any]) -> None:
+    """Hand ``recursa train invariants`` to the verification ranker's trainer, with the options it takes."""
+    if importlib.util.find_spec("recursa.refine.train_ranker") is None:
+        raise InputError("the invariant ranker trainer (recursa.refine.train_ranker) is not installed")
+    fn = importlib.import_module("recursa.refine.train_ranker").train
+    accepted = inspect.signature(fn).parameters
+    given = {k: v for k, v in {**options, "output": output, "resume": resume}.items()
+             if k in accepted and (k in ("output", "resume") or
+                                   ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE)}
+    result = fn(**{k: v for k, v in given.items() if v is not None})
+    if result is not None:
+        click.echo(json.dumps(result.to_json() if hasattr(result, "to_json") else result, default=str))

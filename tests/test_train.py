@@ -1,0 +1,176 @@
+"""Training: checkpoints, kill -9 and --resume, exact continuation, DDP on two CPU processes, baseline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from recursa.train import checkpoint as ckpt
+from recursa.train.logging import read_log
+from recursa.train.models import BaselineModel, load_model
+from recursa.train.trainer import TrainConfig, TrainError, train
+
+TINY = dict(hidden_size=8, batch_size=8, train_size=120, threads=1, progress=False, tensorboard=False,
+            log_every=5, warmup=2, reasoner={"ffn_mult": 1.0})
+
+
+def _state(model_dir: Path) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in load_model(model_dir).module.state_dict().items()}
+
+
+def test_training_writes_checkpoints_logs_and_a_loadable_model(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    result = train(TrainConfig(task="listops", output=str(run), steps=12, checkpoint_every=5, **TINY))
+    assert result.step == 12
+    names = [p.name for p in ckpt.list_checkpoints(run)]
+    assert names == ["step-0000010", "step-0000012"]  # keep=2: step 5 was deleted
+    assert (run / "latest").read_text().strip() == "checkpoints/step-0000012"
+    for f in ("config.json", "model.safetensors", "training_state.pt", "trainer_state.json"):
+        assert (result.checkpoint / f).is_file()
+    entries = read_log(run)
+    steps = [e for e in entries if "loss" in e]
+    assert [e["step"] for e in steps] == [5, 10, 12]
+    for key in ("loss", "accuracy", "iterations_mean", "iterations_max", "backward_iterations_mean",
+                "abs_residual", "rel_residual", "grad_norm", "convergence_failure_rate", "lr"):
+        assert key in steps[-1], key
+    assert load_model(result.checkpoint).kind == "recursa"
+
+
+def test_resume_continues_exactly_where_the_run_stopped(tmp_path: Path) -> None:
+    full = tmp_path / "full"
+    cfg = dict(task="listops", steps=10, checkpoint_every=5, keep_checkpoints=0, **TINY)
+    train(TrainConfig(output=str(full), **cfg))
+    cut = tmp_path / "cut"  # the same run, as if it had died right after its step-5 checkpoint
+    shutil.copytree(full, cut)
+    shutil.rmtree(cut / "checkpoints" / "step-0000010")
+    (cut / "latest").write_text("checkpoints/step-0000005\n")
+    result = train(TrainConfig(output=str(cut), **cfg), resume=True)
+    assert result.step == 10
+    a, b = _state(full / "checkpoints" / "step-0000010"), _state(result.checkpoint)
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+
+
+def test_a_second_run_into_the_same_directory_needs_resume(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    train(TrainConfig(task="arith", output=str(run), steps=3, **TINY))
+    with pytest.raises(TrainError, match="already holds a training run"):
+        train(TrainConfig(task="arith", output=str(run), steps=3, **TINY))
+    with pytest.raises(TrainError, match="nothing to resume"):
+        train(TrainConfig(task="arith", output=str(tmp_path / "empty"), steps=3, **TINY), resume=True)
+
+
+def test_a_crash_while_writing_a_checkpoint_leaves_the_previous_one_in_use(tmp_path: Path) -> None:
+    def good(d: Path) -> None:
+        (d / "config.json").write_text("{}")
+
+    def dies(d: Path) -> None:
+        (d / "config.json").write_text("{")
+        raise OSError("disk gone")
+
+    ckpt.save_checkpoint(tmp_path, 5, good, {})
+    with pytest.raises(OSError):
+        ckpt.save_checkpoint(tmp_path, 10, dies, {})
+    assert ckpt.latest_checkpoint(tmp_path).name == "step-0000005"
+    assert [p.name for p in ckpt.list_checkpoints(tmp_path)] == ["step-0000005"]
+    assert len(ckpt.remove_partial_checkpoints(tmp_path)) == 1
+    assert ckpt.resolve_model_dir(tmp_path) == tmp_path / "checkpoints" / "step-0000005"
+
+
+def _latest_step(run: Path) -> int:
+    latest = ckpt.latest_checkpoint(run)
+    return int(json.loads((latest / "trainer_state.json").read_text())["step"]) if latest else 0
+
+
+def test_kill_9_during_training_then_resume(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "recursa.cli", "train", "listops", "-o", str(run), "--hidden", "8",
+           "--batch-size", "8", "--train-size", "120", "--threads", "1", "--checkpoint-every", "1",
+           "--log-every", "1", "--no-progress", "--set", "ffn_mult=1.0"]
+    proc = subprocess.Popen([*cmd, "--steps", "100000"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while _latest_step(run) < 3:
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        assert time.time() < deadline, "no checkpoint appeared"
+        time.sleep(0.05)
+    time.sleep(0.3)  # let it get into further checkpoint writes before the kill
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    killed_at = _latest_step(run)
+    assert killed_at >= 3
+    for c in ckpt.list_checkpoints(run):  # every published checkpoint is complete and loads
+        load_model(c)
+        torch.load(c / "training_state.pt", weights_only=True)
+
+    target = killed_at + 4
+    done = subprocess.run([*cmd, "--steps", str(target), "--resume"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["step"] == target
+    assert not [p for p in (run / "checkpoints").iterdir() if p.name.startswith(".tmp-")]
+    events = [e for e in read_log(run) if e.get("event") == "resume"]
+    assert events and events[-1]["step"] == killed_at
+    assert _latest_step(run) == target
+    load_model(ckpt.latest_checkpoint(run))
+
+
+def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1",
+                      MASTER_PORT=str(port))
+    cfg = TrainConfig(task="listops", output=os.path.join(out, "run"), steps=6, checkpoint_every=3,
+                      device="cpu", **TINY)
+    result = train(cfg)
+    torch.save(result.model.module.state_dict(), os.path.join(out, f"rank{rank}.pt"))
+
+
+def test_ddp_two_cpu_processes_keep_identical_parameters(tmp_path: Path) -> None:
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mp.spawn(_ddp_worker, args=(2, port, str(tmp_path)), nprocs=2, join=True)
+    s0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    s1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
+    initial = _state_after_zero_steps(tmp_path)
+    assert s0.keys() == s1.keys()
+    changed = 0
+    for k in s0:
+        torch.testing.assert_close(s0[k], s1[k], rtol=0, atol=0, msg=k)
+        changed += int(not torch.equal(s0[k], initial[k]))
+    assert changed > 0  # they trained, and stayed equal
+    log = read_log(tmp_path / "run")
+    assert any(e.get("world_size") == 2 for e in log)
+
+
+def _state_after_zero_steps(tmp_path: Path) -> dict[str, torch.Tensor]:
+    from recursa.train.trainer import _build_model
+
+    torch.manual_seed(0)
+    cfg = TrainConfig(task="listops", output=str(tmp_path / "unused"), **TINY)
+    return {k: v.clone() for k, v in _build_model(cfg, 10).module.state_dict().items()}
+
+
+def test_transformer_baseline_trains_on_the_same_data(tmp_path: Path) -> None:
+    run = tmp_path / "bert"
+    result = train(TrainConfig(task="listops", output=str(run), model="transformer", steps=4, layers=2,
+                               **{**TINY, "hidden_size": 16}))
+    model = load_model(result.checkpoint)
+    assert isinstance(model, BaselineModel)
+    assert model.module.config.num_hidden_layers == 2 and model.module.config.hidden_size == 16
+    start = next(e for e in read_log(run) if e.get("event") == "start")
+    assert start["model.kind"] == "transformer" and start["examples"] >= 120

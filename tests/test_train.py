@@ -174,3 +174,26 @@ def test_transformer_baseline_trains_on_the_same_data(tmp_path: Path) -> None:
     assert model.module.config.num_hidden_layers == 2 and model.module.config.hidden_size == 16
     start = next(e for e in read_log(run) if e.get("event") == "start")
     assert start["model.kind"] == "transformer" and start["examples"] >= 120
+
+
+def test_train_invariants_is_handed_to_the_ranker_trainer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    import recursa.refine.train_ranker as ranker
+    from recursa.cli import main
+
+    seen: dict[str, object] = {}
+
+    def fake_train(output: str | None = None, resume: bool = False, train_size: int = 1500, lr: float = 3e-3,
+                   hidden_size: int = 32, seed: int = 0) -> dict[str, object]:
+        seen.update(output=output, resume=resume, train_size=train_size, lr=lr, hidden_size=hidden_size, seed=seed)
+        return {"ok": True}
+
+    monkeypatch.setattr(ranker, "train", fake_train)
+    result = CliRunner().invoke(main, ["train", "invariants", "-o", str(tmp_path / "inv"), "--train-size", "7",
+                                       "--hidden", "16", "--steps", "5"])
+    assert result.exit_code == 0, result.output
+    # options the ranker takes are passed when given; defaults of `recursa train` are not forced on it
+    assert seen == {"output": str(tmp_path / "inv"), "resume": False, "train_size": 7, "lr": 3e-3,
+                    "hidden_size": 16, "seed": 0}
+    assert json.loads(result.output.strip().splitlines()[-1]) == {"ok": True}

@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--train-size", type=int, default=40000)
     ap.add_argument("--hidden", type=int, default=64)
-    ap.add_argument("--baseline-layers", type=int, default=4)
+    ap.add_argument("--baseline-layers", type=int, default=2)
+    ap.add_argument("--baseline-lr", type=float, default=1e-3)
     ap.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                     help="reasoner option (RecursaConfig key)")
     ap.add_argument("--curriculum", action="store_true")
@@ -69,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind in ("recursa", "transformer"):
         if kind == "transformer" and args.skip_baseline:
             continue
-        cfg = TrainConfig(output=str(work / kind), model=kind, layers=args.baseline_layers, **common)
+        opts = {**common, "lr": args.baseline_lr} if kind == "transformer" else common
+        cfg = TrainConfig(output=str(work / kind), model=kind, layers=args.baseline_layers, **opts)
         resume = args.resume and (work / kind / "latest").is_file()
         t0 = time.time()
         result = train(cfg, resume=resume)
@@ -166,8 +168,8 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         f"Equivalent single commands: `recursa train {cfg['task']} -o {args.work}/recursa --steps {cfg['steps']} "
         f"--batch-size {cfg['batch_size']} --lr {cfg['lr']} --train-size {cfg['train_size']} --hidden "
         f"{cfg['hidden_size']}" + "".join(f" --set {k}={json.dumps(v)}" for k, v in cfg["reasoner"].items())
-        + (" --curriculum" if cfg["curriculum"] else "") + "` and the same with `--model transformer --layers "
-        f"{args.baseline_layers}`.",
+        + (" --curriculum" if cfg["curriculum"] else "") + "`; the baseline: the same with `--model transformer "
+        f"--layers {args.baseline_layers} --lr {args.baseline_lr}` and without `--set`.",
         "",
         f"- Device: {training['device']}. No GPU was available for this build; the run is sized to take a few "
         "minutes on an H100-class GPU.",

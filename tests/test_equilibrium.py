@@ -178,11 +178,12 @@ def test_nan_in_one_tree_leaves_the_others_intact() -> None:
 
 # ---- the block ------------------------------------------------------------------------------------------------
 
-def test_children_aggregation_is_order_aware_and_takes_any_fan_out() -> None:
+@pytest.mark.parametrize("aggregation", ["sum", "fold"])
+def test_children_aggregation_is_order_aware_and_takes_any_fan_out(aggregation: str) -> None:
     # a - b vs b - a: same kinds and tokens, children swapped
     ab = TreeBatch.from_parent_lists([[-1, 0, 0], [-1, 0, 0]], kinds=[[3, 4, 5], [3, 5, 4]],
                                      tokens=[[0, 10, 11], [0, 11, 10]])
-    model = model_for()
+    model = model_for(aggregation=aggregation)
     with torch.no_grad():
         z = model(ab).tree_states
     assert not torch.allclose(z[0], z[1], atol=1e-4)
@@ -350,3 +351,26 @@ def test_block_works_on_its_own() -> None:
     ctx = block.prepare(batch.kind, batch.token)
     out = block.step(ctx, torch.zeros(batch.num_nodes, 8), graph.full())
     assert out.shape == (batch.num_nodes, 8) and block.acyclic
+
+
+def test_fold_aggregation_reduces_children_pairwise_in_rank_order() -> None:
+    """The vectorised fold equals a plain balanced pairwise reduction of each child list, whatever the fan-out."""
+    torch.manual_seed(0)
+    block = TreeBlock(6, 60, 400, aggregation="fold").double()
+    fanouts = [1, 2, 3, 5, 8, 9, 17]
+    parents = [[-1] + [0] * k for k in fanouts]
+    batch = TreeBatch.from_parent_lists(parents, kinds=[[1] + list(range(2, 2 + k)) for k in fanouts])
+    graph = TreeGraph(batch, block.rank_buckets)
+    ns = graph.full()
+    msg = torch.randn(int(ns.child.shape[0]), 6, dtype=torch.float64)
+    with torch.no_grad():
+        agg = block._fold(msg, ns)
+    for t, k in enumerate(fanouts):
+        root = int(batch.tree_root[t])
+        edges = torch.nonzero(ns.slot == root).flatten()
+        items = [msg[e] for e in edges[torch.argsort(ns.rank[edges])]]
+        while len(items) > 1:
+            nxt = [block.combine(items[i][None], items[i + 1][None])[0] for i in range(0, len(items) - 1, 2)]
+            items = nxt + ([items[-1]] if len(items) % 2 else [])
+        with torch.no_grad():
+            assert torch.allclose(agg[root], items[0], atol=1e-12), k

@@ -4,8 +4,11 @@ One set of weights for every node of every tree and every iteration:
 
 * **input injection** ``x_v``: embedding of the node's grammar kind plus embedding of its leaf token;
 * **children, order-aware**: every child message is modulated by a learned vector of its rank bucket
-  (``min(rank, rank_buckets - 1)``) and summed with ``index_add`` (any fan-out; ``a - b`` and ``b - a`` differ),
-  then layer-normalised, so a module with a thousand statements lands on the same scale as a binary operator;
+  (``min(rank, rank_buckets - 1)``), then aggregated either by a sum (``index_add``; ``aggregation="sum"``) or by
+  a balanced pairwise fold in rank order with a learned ``combine(left, right)`` (``aggregation="fold"``: what
+  non-additive operators such as a sum modulo 10 need); any fan-out (a fold of a thousand statements is ten
+  rounds); ``a - b`` and ``b - a`` differ. The aggregate is layer-normalised, so a module with a thousand
+  statements lands on the same scale as a binary operator;
 * optional **self** term ``W_s z_v`` and **top-down** term ``W_p z_parent``: the only cycles of the map, so the
   only weights that are constrained (spectral or Frobenius normalisation to ``cyclic_gain``);
 * a gated (GLU) feed-forward update and a closing layer norm.
@@ -23,9 +26,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from recursa.equilibrium.structure import NodeSet
+from recursa.equilibrium.structure import NodeSet, fold_schedule
 
 CYCLIC_NORMS = ("spectral", "frobenius")
+AGGREGATIONS = ("sum", "fold")
 CHILD_INIT_GAIN = 2.0
 
 
@@ -62,6 +66,28 @@ class CyclicLinear(nn.Module):
         return self.gain * w / sigma.clamp_min(1e-12)
 
 
+class SkipLinear(nn.Linear):
+    """A linear skip path of the pairwise combine, initialised orthogonal (gain 1): at initialisation the fold is a
+    normalised sum of rotated children, and the gated term learns what a sum cannot express."""
+
+
+class PairCombine(nn.Module):
+    """``combine(left, right)`` for the fold aggregation: orthogonal-initialised skips of both sides plus a gated
+    MLP on their concatenation (order matters), and a closing layer norm."""
+
+    def __init__(self, dim: int, layer_norm_eps: float) -> None:
+        super().__init__()
+        self.skip_left = SkipLinear(dim, dim)
+        self.skip_right = SkipLinear(dim, dim, bias=False)
+        self.gate_in = nn.Linear(2 * dim, 2 * dim)
+        self.gate_out = nn.Linear(dim, dim)
+        self.norm = nn.LayerNorm(dim, eps=layer_norm_eps)
+
+    def forward(self, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+        a, b = self.gate_in(torch.cat([left, right], dim=-1)).chunk(2, dim=-1)
+        return self.norm(self.skip_left(left) + self.skip_right(right) + self.gate_out(F.gelu(a) * b))
+
+
 class ChildProjection(nn.Linear):
     """The projection of the aggregated children (its own type so initialisation can give it gain ~1:
     orthogonal times ``child_init_gain``, strong enough that children are not drowned by the injection)."""
@@ -86,9 +112,14 @@ class TreeBlock(nn.Module):
 
     def __init__(self, hidden_size: int, kind_vocab_size: int, token_vocab_size: int, rank_buckets: int = 8,
                  ffn_mult: float = 2.0, self_term: bool = False, top_down: bool = False,
-                 cyclic_gain: float = 0.5, cyclic_norm: str = "spectral", layer_norm_eps: float = 1e-5) -> None:
+                 cyclic_gain: float = 0.5, cyclic_norm: str = "spectral", layer_norm_eps: float = 1e-5,
+                 aggregation: str = "sum") -> None:
         super().__init__()
+        if aggregation not in AGGREGATIONS:
+            raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
         d = hidden_size
+        self.aggregation = aggregation
+        self.combine = PairCombine(d, layer_norm_eps) if aggregation == "fold" else None
         self.hidden_size = d
         self.rank_buckets = rank_buckets
         self.kind_embed = nn.Embedding(kind_vocab_size, d)
@@ -133,7 +164,10 @@ class TreeBlock(nn.Module):
         """``f`` from already gathered inputs: child states ``zc`` (one row per edge of ``ns``), own and parent
         states (``None`` when the block has no such term)."""
         msg = zc * self.rank_scale[ns.bucket] + self.rank_shift[ns.bucket]
-        agg = zc.new_zeros(ns.n, zc.shape[-1]).index_add_(0, ns.slot, msg)
+        if self.combine is None:
+            agg = zc.new_zeros(ns.n, zc.shape[-1]).index_add_(0, ns.slot, msg)
+        else:
+            agg = self._fold(msg, ns)
         h = ctx.inj[ns.rows] + self.child_proj(self.child_norm(agg))
         if ctx.w_self is not None and z_self is not None:
             h = h + F.linear(z_self, ctx.w_self)
@@ -143,6 +177,17 @@ class TreeBlock(nn.Module):
         a, b = self.ffn_in(h).chunk(2, dim=-1)
         return self.out_norm(h + self.ffn_out(F.gelu(a) * b))
 
+    def _fold(self, msg: torch.Tensor, ns: NodeSet) -> torch.Tensor:
+        """Balanced pairwise reduction of each node's child messages in rank order (see ``FoldSchedule``)."""
+        assert self.combine is not None
+        sched = fold_schedule(ns)
+        x = msg.index_select(0, sched.order)
+        for r in sched.rounds:
+            kept = x.index_select(0, r.keep)
+            merged = self.combine(x.index_select(0, r.left), x.index_select(0, r.right))
+            x = kept.index_copy(0, r.paired, merged)
+        return msg.new_zeros(ns.n, msg.shape[-1]).index_copy(0, sched.final_slot, x)
+
     def reset_parameters(self, std: float) -> None:
         """Initial weights of the parameters that are not plain Linear/Embedding/LayerNorm modules."""
         with torch.no_grad():
@@ -150,6 +195,9 @@ class TreeBlock(nn.Module):
             self.rank_shift.normal_(0.0, std)
             nn.init.orthogonal_(self.child_proj.weight, gain=CHILD_INIT_GAIN)
             self.child_proj.bias.zero_()
+            if self.combine is not None:
+                for lin in (self.combine.skip_left, self.combine.skip_right):
+                    nn.init.orthogonal_(lin.weight)
             for m in (self.self_map, self.parent_map):
                 if m is not None:
                     nn.init.orthogonal_(m.weight)

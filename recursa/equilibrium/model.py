@@ -18,7 +18,15 @@ from transformers import AutoConfig, AutoModel, PreTrainedConfig, PreTrainedMode
 from transformers import initialization as init
 from transformers.utils import ModelOutput
 
-from recursa.equilibrium.block import CHILD_INIT_GAIN, CYCLIC_NORMS, ChildProjection, CyclicLinear, TreeBlock
+from recursa.equilibrium.block import (
+    AGGREGATIONS,
+    CHILD_INIT_GAIN,
+    CYCLIC_NORMS,
+    ChildProjection,
+    CyclicLinear,
+    SkipLinear,
+    TreeBlock,
+)
 from recursa.equilibrium.implicit import (
     BACKWARD_MODES,
     TreeMap,
@@ -45,7 +53,8 @@ class RecursaConfig(PreTrainedConfig):
     r"""Configuration of the equilibrium reasoner. Unknown keys raise ``ValueError``.
 
     Block: ``hidden_size``, ``kind_vocab_size``, ``token_vocab_size``, ``rank_buckets`` (child positions
-    ``>= rank_buckets - 1`` share one bucket), ``ffn_mult``, ``self_term`` / ``top_down`` (the cyclic terms; both
+    ``>= rank_buckets - 1`` share one bucket), ``aggregation`` (fold | sum: how sibling messages are combined),
+    ``ffn_mult``, ``self_term`` / ``top_down`` (the cyclic terms; both
     off = the bottom-up block, height+1 Picard steps), ``cyclic_gain`` and ``cyclic_norm`` (their normalisation).
     Solver: ``solver`` (picard | anderson | broyden), ``max_iter``, ``tol`` (relative residual per tree),
     ``abs_tol``, ``damping`` (picard), ``anderson_m``, ``anderson_beta``, ``broyden_memory``,
@@ -60,6 +69,7 @@ class RecursaConfig(PreTrainedConfig):
     kind_vocab_size: int = 0
     token_vocab_size: int = TOKEN_VOCAB
     rank_buckets: int = 8
+    aggregation: str = "sum"
     ffn_mult: float = 2.0
     self_term: bool = False
     top_down: bool = False
@@ -106,6 +116,7 @@ class RecursaConfig(PreTrainedConfig):
         need(self.backward in BACKWARD_MODES, f"backward must be one of {BACKWARD_MODES}")
         need(self.stop in STOP_MODES, f"stop must be one of {STOP_MODES}")
         need(self.cyclic_norm in CYCLIC_NORMS, f"cyclic_norm must be one of {CYCLIC_NORMS}")
+        need(self.aggregation in AGGREGATIONS, f"aggregation must be one of {AGGREGATIONS}")
         need(0.0 < self.damping <= 1.0, "damping must be in (0, 1]")
         need(0.0 < self.phantom_damping <= 1.0, "phantom_damping must be in (0, 1]")
         need(self.phantom_steps >= 1, "phantom_steps must be >= 1")
@@ -173,6 +184,8 @@ class RecursaPreTrainedModel(PreTrainedModel):
             super()._init_weights(module)
         if isinstance(module, ChildProjection):
             init.orthogonal_(module.weight, gain=CHILD_INIT_GAIN)
+        elif isinstance(module, SkipLinear):
+            init.orthogonal_(module.weight)
         elif isinstance(module, TreeBlock):
             init.normal_(module.rank_scale, mean=1.0, std=0.25)
             init.normal_(module.rank_shift, mean=0.0, std=std)
@@ -190,7 +203,7 @@ class RecursaModel(RecursaPreTrainedModel):
                                rank_buckets=config.rank_buckets, ffn_mult=config.ffn_mult,
                                self_term=config.self_term, top_down=config.top_down,
                                cyclic_gain=config.cyclic_gain, cyclic_norm=config.cyclic_norm,
-                               layer_norm_eps=config.layer_norm_eps)
+                               layer_norm_eps=config.layer_norm_eps, aggregation=config.aggregation)
         self.last_backward_stats: SolverStats | None = None
         self.post_init()
 

@@ -13,7 +13,8 @@ per level (once per batch) and the size of a new active set (once per active-set
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -39,6 +40,8 @@ class NodeSet:
     self_rows: slice | torch.Tensor
     tree: torch.Tensor
     local: bool
+    rank: torch.Tensor | None = None  # [E] child position of each edge (for order-dependent aggregation)
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 class TreeGraph:
@@ -53,6 +56,7 @@ class TreeGraph:
         self.device = batch.device
         self.tree = batch.tree
         self.parent = batch.parent
+        self.rank = batch.rank
         self.bucket_of_node = batch.rank.clamp(max=rank_buckets - 1)
         child = torch.nonzero(batch.parent >= 0).flatten()
         par = batch.parent[child]
@@ -74,7 +78,7 @@ class TreeGraph:
             rows = slice(0, self.num_nodes)
             self._full = NodeSet(rows=rows, n=self.num_nodes, child=self.edge_child, slot=self.edge_parent,
                                  bucket=self.bucket_of_node[self.edge_child], parent=self.parent,
-                                 self_rows=rows, tree=self.tree, local=False)
+                                 self_rows=rows, tree=self.tree, local=False, rank=self.rank[self.edge_child])
         return self._full
 
     def level(self, h: int) -> NodeSet:
@@ -86,7 +90,7 @@ class TreeGraph:
             rows = slice(a, b)
             ns = NodeSet(rows=rows, n=b - a, child=child, slot=self.edge_parent[e0:e1] - a,
                          bucket=self.bucket_of_node[child], parent=self.parent[a:b], self_rows=rows,
-                         tree=self.tree[a:b], local=False)
+                         tree=self.tree[a:b], local=False, rank=self.rank[child])
             self._levels[h] = ns
         return ns
 
@@ -103,7 +107,7 @@ class TreeGraph:
         local_parent = torch.where(par >= 0, pos[par.clamp(min=0)], par)
         return NodeSet(rows=idx, n=n, child=pos[echild], slot=pos[self.edge_parent[emask]],
                        bucket=self.bucket_of_node[echild], parent=local_parent,
-                       self_rows=slice(0, n), tree=self.tree[idx], local=True)
+                       self_rows=slice(0, n), tree=self.tree[idx], local=True, rank=self.rank[echild])
 
 
 def tree_graph(batch: TreeBatch, rank_buckets: int) -> TreeGraph:
@@ -114,3 +118,60 @@ def tree_graph(batch: TreeBatch, rank_buckets: int) -> TreeGraph:
         cached = TreeGraph(batch, rank_buckets)
         batch.__dict__[key] = cached
     return cached
+
+
+@dataclass(frozen=True)
+class FoldRound:
+    """One round of the pairwise reduction of sibling messages: keep the even positions, and replace those that
+    have a right neighbour by ``combine(left, right)``."""
+
+    keep: torch.Tensor  # elements (of the current list) at even positions, in order
+    paired: torch.Tensor  # positions within ``keep`` that get a combined value
+    left: torch.Tensor  # elements of the current list combined on the left ...
+    right: torch.Tensor  # ... and on the right
+
+
+@dataclass(frozen=True)
+class FoldSchedule:
+    """Balanced, order-preserving pairwise reduction of every node's children (rank order).
+
+    ``order`` sorts the set's edges by (parent slot, rank); ``rounds`` halve every sibling list until one element
+    per parent is left, which lands at ``final_slot``. ``ceil(log2(fan-out))`` rounds: a thousand statements are
+    ten rounds."""
+
+    order: torch.Tensor
+    rounds: tuple[FoldRound, ...]
+    final_slot: torch.Tensor
+
+
+def fold_schedule(ns: NodeSet) -> FoldSchedule:
+    """The (cached) :class:`FoldSchedule` of a node set."""
+    cached = ns.cache.get("fold")
+    if cached is not None:
+        return cached
+    if ns.rank is None:
+        raise ValueError("fold aggregation needs edge ranks on the node set")
+    dev = ns.child.device
+    e = int(ns.child.shape[0])
+    if e == 0:
+        sched = FoldSchedule(ns.child, (), ns.slot)
+        ns.cache["fold"] = sched
+        return sched
+    key = ns.slot * (int(ns.rank.max()) + 1) + ns.rank
+    order = torch.argsort(key)
+    slot = ns.slot[order]
+    cnt = torch.bincount(ns.slot, minlength=ns.n)
+    start = torch.cumsum(cnt, 0) - cnt
+    pos = torch.arange(e, device=dev) - start[slot]
+    rounds = []
+    while int(cnt.max()) > 1:
+        keep = torch.nonzero(pos % 2 == 0).flatten()
+        has_right = pos[keep] + 1 < cnt[slot[keep]]
+        paired = torch.nonzero(has_right).flatten()
+        left = keep[paired]
+        rounds.append(FoldRound(keep, paired, left, left + 1))
+        slot, pos = slot[keep], pos[keep] // 2
+        cnt = (cnt + 1) // 2
+    sched = FoldSchedule(order, tuple(rounds), slot)
+    ns.cache["fold"] = sched
+    return sched

@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import os
 import sys
 from typing import Any
 
@@ -80,6 +81,8 @@ def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str
         raise InputError(str(msg)) from None
     except KeyboardInterrupt:
         sys.exit(130)
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, rank 0 reports
+        return
     summary = {"run": str(result.run_dir), "step": result.step, "checkpoint": str(result.checkpoint),
                **{k: result.last_metrics[k] for k in ("loss", "accuracy", "iterations_mean")
                   if k in result.last_metrics}}

@@ -62,6 +62,10 @@ class TaskModel:
     def to_device(self, inputs: Any, device: torch.device) -> Any:
         raise NotImplementedError
 
+    def micro_batches(self, dataset: Any, indices: np.ndarray) -> list[np.ndarray]:
+        """How one training batch is split for the forward/backward passes (one piece by default)."""
+        return [indices]
+
     def forward(self, inputs: Any, labels: torch.Tensor | None, module: torch.nn.Module | None = None
                 ) -> ForwardResult:
         raise NotImplementedError
@@ -159,6 +163,14 @@ class BaselineModel(TaskModel):
 
     def to_device(self, inputs: Any, device: torch.device) -> Any:
         return {k: v.to(device) for k, v in inputs.items()}
+
+    def micro_batches(self, dataset: Any, indices: np.ndarray, pieces: int = 4) -> list[np.ndarray]:
+        """Sorted by length and cut in ``pieces``: each piece is padded to its own longest sequence, which
+        saves most of the padding (and the quadratic attention on it) of a batch of mixed depths."""
+        if len(indices) < 2 * pieces:
+            return [indices]
+        order = indices[np.argsort(dataset.lengths[indices], kind="stable")]
+        return [p for p in np.array_split(order, pieces) if len(p)]
 
     def forward(self, inputs: Any, labels: torch.Tensor | None, module: torch.nn.Module | None = None
                 ) -> ForwardResult:

@@ -8,6 +8,7 @@ the interrupted one would have drawn.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -26,7 +27,14 @@ from recursa.tasks.registry import generate, get_task, parse_depths
 from recursa.train import checkpoint as ckpt
 from recursa.train.distributed import DistInfo, all_reduce_mean, barrier, cleanup, setup
 from recursa.train.logging import MetricLogger
-from recursa.train.models import MODEL_KINDS, BaselineModel, ReasonerModel, TaskModel, load_model
+from recursa.train.models import (
+    MODEL_KINDS,
+    BaselineModel,
+    ForwardResult,
+    ReasonerModel,
+    TaskModel,
+    load_model,
+)
 
 # options that may differ when a run is resumed (they do not change what is trained)
 _RESUMABLE = {"steps", "checkpoint_every", "keep_checkpoints", "log_every", "eval_every", "device", "threads",
@@ -327,16 +335,9 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
     try:
         while step < config.steps:
             idx = sampler.indices(step)[dist.rank::dist.world_size]
-            inputs, labels = model.inputs(dataset, idx)
-            inputs, labels = model.to_device(inputs, device), labels.to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                out = model.forward(inputs, labels, module=wrapped)
-            loss = out.loss
-            assert loss is not None
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            out, labels, loss_value = _forward_backward(model, wrapped, dataset, idx, device, use_bf16, dist)
             grad_norm = float(torch.nn.utils.clip_grad_norm_(module.parameters(), config.clip))
-            loss_value = float(loss.detach())
             finite = math.isfinite(grad_norm) and math.isfinite(loss_value)
             if finite:
                 optimizer.step()
@@ -383,6 +384,39 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
         logger.log(step, {"event": "end", "elapsed_s": round(time.time() - t0, 2)})
     logger.close()
     return TrainResult(run, step, checkpoint_path, last, model)
+
+
+def _forward_backward(model: TaskModel, wrapped: torch.nn.Module, dataset: Any, idx: np.ndarray,
+                      device: torch.device, use_bf16: bool, dist: DistInfo) -> tuple[ForwardResult, torch.Tensor,
+                                                                                     float]:
+    """Loss and gradients of one batch, in the micro-batches the model asks for (padding-heavy models split
+    by length); the gradient is that of the mean loss over the whole batch either way."""
+    chunks = model.micro_batches(dataset, idx)
+    outs: list[ForwardResult] = []
+    all_labels: list[torch.Tensor] = []
+    loss_value = 0.0
+    for i, chunk in enumerate(chunks):
+        inputs, labels = model.inputs(dataset, chunk)
+        inputs, labels = model.to_device(inputs, device), labels.to(device)
+        last = i == len(chunks) - 1
+        sync = contextlib.nullcontext() if last or dist.world_size == 1 else wrapped.no_sync()  # type: ignore
+        with sync:
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                out = model.forward(inputs, labels, module=wrapped)
+            assert out.loss is not None
+            loss = out.loss * (len(chunk) / len(idx))
+            loss.backward()
+        loss_value += float(loss.detach())
+        outs.append(out)
+        all_labels.append(labels)
+    if len(outs) == 1:
+        return outs[0], all_labels[0], loss_value
+    merged = ForwardResult(
+        loss=None, logits=torch.cat([o.logits.detach() for o in outs]),
+        iterations=torch.cat([o.iterations for o in outs]), converged=torch.cat([o.converged for o in outs]),
+        abs_residual=None if outs[0].abs_residual is None else torch.cat([o.abs_residual for o in outs]),
+        rel_residual=None if outs[0].rel_residual is None else torch.cat([o.rel_residual for o in outs]))
+    return merged, torch.cat(all_labels), loss_value
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

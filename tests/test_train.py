@@ -158,11 +158,11 @@ def test_ddp_two_cpu_processes_keep_identical_parameters(tmp_path: Path) -> None
 
 
 def _state_after_zero_steps(tmp_path: Path) -> dict[str, torch.Tensor]:
-    from recursa.train.trainer import _build_model
+    from recursa.train.trainer import build_model
 
     torch.manual_seed(0)
     cfg = TrainConfig(task="listops", output=str(tmp_path / "unused"), **TINY)
-    return {k: v.clone() for k, v in _build_model(cfg, 10).module.state_dict().items()}
+    return {k: v.clone() for k, v in build_model(cfg, 10).module.state_dict().items()}
 
 
 def test_transformer_baseline_trains_on_the_same_data(tmp_path: Path) -> None:

@@ -92,17 +92,17 @@ def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str
 def _resume_config(ctx: click.Context, out_dir: str, options: dict[str, Any]) -> Any:
     from pathlib import Path
 
-    from recursa.train.trainer import _RESUMABLE, TrainConfig, TrainError
+    from recursa.train.trainer import RESUMABLE_OPTIONS, TrainConfig, TrainError
 
     saved_path = Path(out_dir) / "train_config.json"
     if not saved_path.is_file():
         raise TrainError(f"{out_dir}: no training run to resume (train_config.json missing)")
     saved = TrainConfig.from_json(json.loads(saved_path.read_text(encoding="utf-8"))).to_json()
     given = {k for k in options if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
-    ignored = sorted(given - _RESUMABLE)
+    ignored = sorted(given - RESUMABLE_OPTIONS)
     if ignored:
         click.echo(f"note: --resume keeps the run's saved {', '.join(ignored)}", err=True)
-    saved.update({k: options[k] for k in given & _RESUMABLE})
+    saved.update({k: options[k] for k in given & RESUMABLE_OPTIONS})
     saved["output"] = out_dir
     return TrainConfig.from_json(saved)
 

@@ -37,7 +37,7 @@ from recursa.train.models import (
 )
 
 # options that may differ when a run is resumed (they do not change what is trained)
-_RESUMABLE = {"steps", "checkpoint_every", "keep_checkpoints", "log_every", "eval_every", "device", "threads",
+RESUMABLE_OPTIONS = {"steps", "checkpoint_every", "keep_checkpoints", "log_every", "eval_every", "device", "threads",
               "progress", "tensorboard", "output"}
 
 
@@ -202,7 +202,7 @@ def _device(name: str, dist: DistInfo) -> torch.device:
     return torch.device(name)
 
 
-def _build_model(config: TrainConfig, num_labels: int) -> TaskModel:
+def build_model(config: TrainConfig, num_labels: int) -> TaskModel:
     if config.model == "recursa":
         try:
             return ReasonerModel.create(config.hidden_size, num_labels, dict(config.reasoner))
@@ -243,7 +243,7 @@ def _prepare_run(config: TrainConfig, resume: bool, dist: DistInfo) -> tuple[Tra
         if latest is None:
             raise TrainError(f"{run}: nothing to resume (no complete checkpoint)")
         saved = TrainConfig.from_json(json.loads(saved_path.read_text(encoding="utf-8")))
-        merged = TrainConfig(**{**saved.to_json(), **{k: getattr(config, k) for k in _RESUMABLE}})
+        merged = TrainConfig(**{**saved.to_json(), **{k: getattr(config, k) for k in RESUMABLE_OPTIONS}})
         return merged, latest
     if ckpt.list_checkpoints(run) or saved_path.exists():
         raise TrainError(f"{run} already holds a training run: pass --resume to continue it, "
@@ -282,7 +282,7 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
         state = torch.load(resume_from / "training_state.pt", map_location="cpu", weights_only=True)
         start_step = int(json.loads((resume_from / "trainer_state.json").read_text())["step"])
     else:
-        model = _build_model(config, num_labels)
+        model = build_model(config, num_labels)
         state, start_step = None, 0
     module = model.module.to(device)
     module.train()

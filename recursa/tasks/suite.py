@@ -84,6 +84,11 @@ def write_suite(family: str, out_dir: str | Path) -> list[Path]:
         n = _write_original(written[-1], SAMPLE_DEPTHS, SAMPLE_PER_DEPTH, SAMPLE_SEED)
         files.append({"path": "sample_original.tsv",
                       "format": "tsv (original release: label<TAB>binarised bracket form)", "examples": n})
+        made_by = "python tasks/listops/external/make_external.py (a generator sharing no code with recursa)"
+        for name, fmt in (("original.tsv", "original release layout"), ("lra.tsv", "Long Range Arena layout"),
+                          ("plain.tsv", "plain label<TAB>[MAX ...] layout")):
+            files.append({"path": f"external/{name}", "format": f"tsv ({fmt})", "examples": 150,
+                          "made_by": made_by})
     written.append(out / "manifest.json")
     written[-1].write_text(json.dumps(manifest(family, files), indent=2) + "\n", encoding="utf-8")
     return written

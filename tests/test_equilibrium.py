@@ -258,6 +258,7 @@ def _heap_preorder(n: int) -> list[int]:
     return [-1 if v == 0 else pos[(v - 1) // 2] for v in order]
 
 
+@pytest.mark.slow
 def test_deep_tree_of_height_10000_trains_in_bounded_memory() -> None:
     """A chain 10,000 deep and a bushy tree of the same size keep the same saved-for-backward bytes (implicit)."""
     torch.manual_seed(0)
@@ -374,3 +375,25 @@ def test_fold_aggregation_reduces_children_pairwise_in_rank_order() -> None:
             items = nxt + ([items[-1]] if len(items) % 2 else [])
         with torch.no_grad():
             assert torch.allclose(agg[root], items[0], atol=1e-12), k
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("cfg", [{}, CYCLIC], ids=["bottom_up", "cyclic"])
+def test_cuda_matches_cpu(cfg: dict) -> None:
+    batch = mixed_batch([1, 4, 9, 2], seed=7)
+    torch.manual_seed(0)
+    model = RecursaForTreeClassification(RecursaConfig(hidden_size=16, num_labels=3, tol=1e-6, **cfg)).double()
+    labels = torch.tensor([0, 1, 2, 0])
+    out_cpu = model(batch, labels=labels)
+    out_cpu.loss.backward()
+    g_cpu = [p.grad.clone() for p in model.parameters() if p.grad is not None]
+    model.zero_grad(set_to_none=True)
+    model.cuda()
+    out_gpu = model(batch.to("cuda"), labels=labels.cuda())
+    out_gpu.loss.backward()
+    g_gpu = [p.grad.cpu() for p in model.parameters() if p.grad is not None]
+    # same iteration counts up to rounding at the tolerance boundary, same answers to well within it
+    assert int((out_gpu.stats.iterations.cpu() - out_cpu.stats.iterations).abs().max()) <= 1
+    assert torch.allclose(out_gpu.logits.cpu(), out_cpu.logits, atol=1e-5)
+    assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(g_cpu, g_gpu))

@@ -18,7 +18,7 @@ import click
               help="Largest tree (nodes; BERT reads at most 512 tokens).")
 @click.option("--memory-trees", type=click.IntRange(1), default=32, show_default=True,
               help="Trees per batch in the height-8 vs height-64 memory measurement.")
-@click.option("--repeats", type=click.IntRange(1), default=5, show_default=True, help="Timed runs (median).")
+@click.option("--repeats", type=click.IntRange(1), default=3, show_default=True, help="Timed runs (median).")
 @click.option("--threads", type=click.IntRange(0), default=1, show_default=True,
               help="torch intra-op threads on CPU (0: leave torch's default).")
 @click.option("--seed", type=int, default=0, show_default=True)

@@ -46,7 +46,7 @@ class BenchSettings:
     width: int = 128
     memory_trees: int = 32
     memory_tree_size: int = 128
-    repeats: int = 5
+    repeats: int = 3
     seed: int = 0
     device: str = "cpu"
     threads: int = 1

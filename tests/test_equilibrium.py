@@ -128,6 +128,21 @@ def test_warm_start_from_the_fixed_point_needs_no_iterations() -> None:
         assert torch.allclose(warm.node_states, cold.node_states, atol=1e-7)
 
 
+def test_reported_residual_is_the_measured_one() -> None:
+    """The wavefront reports a zero residual by construction; one more application of f agrees."""
+    batch = mixed_batch([3, 7, 1], seed=3)
+    for kw in ({}, CYCLIC):
+        model = model_for(torch.float64, **kw, tol=1e-8)
+        with torch.no_grad():
+            out = model(batch)
+            abs_res, rel_res = model.measured_residual(batch, out.node_states)
+        assert bool((rel_res <= 1e-8 + 1e-12).all())
+        if kw:
+            assert torch.allclose(abs_res, out.stats.abs_residual)
+        else:
+            assert bool((out.stats.abs_residual == 0).all()) and bool((abs_res < 1e-12).all())
+
+
 def test_max_iter_cut_reports_not_converged_with_measured_residual() -> None:
     batch = mixed_batch([2, 10])
     model = model_for(max_iter=5)
@@ -302,7 +317,9 @@ def test_unrolled_memory_grows_with_iterations_implicit_does_not() -> None:
 
 def test_spectral_radius_zero_for_bottom_up_and_below_one_for_contractive() -> None:
     batch = mixed_batch([2, 5], seed=1)
-    for kw, check in (({}, lambda r: bool((r < 1e-6).all())), (CYCLIC, lambda r: bool((r < 1.0).all()))):
+    frob = {**CYCLIC, "cyclic_norm": "frobenius", "cyclic_gain": 0.9}
+    for kw, check in (({}, lambda r: bool((r < 1e-6).all())), (CYCLIC, lambda r: bool((r < 1.0).all())),
+                      (frob, lambda r: bool((r < 1.0).all()))):
         model = model_for(torch.float64, **kw)
         p = problem(model, batch)
         with torch.no_grad():

@@ -197,3 +197,19 @@ def test_train_invariants_is_handed_to_the_ranker_trainer(monkeypatch: pytest.Mo
     assert seen == {"output": str(tmp_path / "inv"), "resume": False, "train_size": 7, "lr": 3e-3,
                     "hidden_size": 16, "seed": 0}
     assert json.loads(result.output.strip().splitlines()[-1]) == {"ok": True}
+
+
+def test_weights_that_do_not_fit_the_model_are_refused(tmp_path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    from recursa.train.models import ModelLoadError
+
+    result = train(TrainConfig(task="arith", output=str(tmp_path / "run"), steps=1, **TINY))
+    bad = tmp_path / "bad"
+    shutil.copytree(result.checkpoint, bad)
+    tensors = load_file(str(bad / "model.safetensors"))
+    name = next(iter(tensors))
+    tensors["renamed." + name] = tensors.pop(name)
+    save_file(tensors, str(bad / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(ModelLoadError, match="do not fit this version"):
+        load_model(bad)

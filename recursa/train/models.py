@@ -203,15 +203,34 @@ def load_model(directory: str | Path, device: str | torch.device = "cpu") -> Tas
         raise ModelLoadError(f"{cfg_path}: unreadable ({exc})") from None
     _quiet_transformers()
     if model_type == "bert":
-        from transformers import BertForSequenceClassification
-
-        model: TaskModel = BaselineModel(BertForSequenceClassification.from_pretrained(str(path)))
+        from transformers import BertForSequenceClassification as cls
     elif model_type == "recursa":
-        from recursa.equilibrium.model import RecursaForTreeClassification
-
-        model = ReasonerModel(RecursaForTreeClassification.from_pretrained(str(path)))
+        from recursa.equilibrium.model import RecursaForTreeClassification as cls  # type: ignore[assignment]
     else:
         raise ModelLoadError(f"{path}: unknown model type {model_type!r} (expected recursa or bert)")
+    module = cls.from_pretrained(str(path))
+    _check_weights(path, module)
+    model: TaskModel = BaselineModel(module) if model_type == "bert" else ReasonerModel(module)
     model.module.to(device)
     model.module.eval()
     return model
+
+
+def _check_weights(path: Path, module: torch.nn.Module) -> None:
+    """Refuse a model whose saved tensors do not match this version's parameters (instead of running with
+    freshly initialised weights where names changed)."""
+    from safetensors import safe_open
+
+    files = sorted(path.glob("*.safetensors"))
+    if not files:
+        raise ModelLoadError(f"{path}: no .safetensors weights")
+    saved: set[str] = set()
+    for f in files:
+        with safe_open(str(f), framework="pt") as fh:
+            saved.update(fh.keys())
+    expected = set(module.state_dict().keys())
+    missing, unexpected = sorted(expected - saved), sorted(saved - expected)
+    if missing or unexpected:
+        detail = "; ".join(f"{what}: {', '.join(keys[:4])}{' ...' if len(keys) > 4 else ''}"
+                           for what, keys in (("missing", missing), ("unexpected", unexpected)) if keys)
+        raise ModelLoadError(f"{path}: the saved weights do not fit this version of the model ({detail})")

@@ -213,3 +213,12 @@ def test_weights_that_do_not_fit_the_model_are_refused(tmp_path: Path) -> None:
     save_file(tensors, str(bad / "model.safetensors"), metadata={"format": "pt"})
     with pytest.raises(ModelLoadError, match="do not fit this version"):
         load_model(bad)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_training_on_cuda_uses_bf16_autocast(tmp_path: Path) -> None:
+    result = train(TrainConfig(task="listops", output=str(tmp_path / "gpu"), steps=3, device="cuda", **TINY))
+    start = next(e for e in read_log(tmp_path / "gpu") if e.get("event") == "start")
+    assert start["bf16"] is True and start["device"].startswith("cuda")
+    assert load_model(result.checkpoint).kind == "recursa"

@@ -25,6 +25,7 @@ from recursa.tasks.metrics import EvalReport
 from recursa.tasks.registry import generate, parse_depths
 from recursa.train.checkpoint import atomic_write_text
 from recursa.train.evaluate import evaluate_dataset
+from recursa.train.logging import read_log
 from recursa.train.models import load_model
 from recursa.train.plots import plot_depth_curves
 from recursa.train.trainer import TrainConfig, train
@@ -75,9 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         resume = args.resume and (work / kind / "latest").is_file()
         t0 = time.time()
         result = train(cfg, resume=resume)
+        log = read_log(result.run_dir)
+        seconds = sum(e.get("elapsed_s", 0.0) for e in log if e.get("event") == "end") or time.time() - t0
+        last = next((e for e in reversed(log) if "loss" in e), result.last_metrics)
+        saved_cfg = json.loads((result.run_dir / "train_config.json").read_text(encoding="utf-8"))
         runs[kind] = {"run": str(result.run_dir), "checkpoint": str(result.checkpoint),
-                      "train_seconds": round(time.time() - t0, 1), "final_train_metrics": result.last_metrics,
-                      "config": cfg.to_json()}
+                      "train_seconds": round(seconds, 1), "final_train_metrics": last, "config": saved_cfg}
         print(f"trained {kind} in {runs[kind]['train_seconds']} s", file=sys.stderr)
 
     depths = parse_depths(args.eval_depths)

@@ -231,7 +231,8 @@ def test_statement_walks_cover_nested_structure():
 
 
 def test_python_methods_and_nested_functions_are_reported_not_skipped():
-    src = b"class A:\n    def m(self, x):\n        assert x == x\n\ndef f(n):\n    def g(k):\n        assert k\n    assert n == n\n"
+    src = (b"class A:\n    def m(self, x):\n        assert x == x\n\n"
+           b"def f(n):\n    def g(k):\n        assert k\n    assert n == n\n")
     units = {u.name: u for u in load_program(src, "python").units}
     assert units["m"].unsupported.construct == "method" and units["m"].assertion_locs[0].line == 3
     assert units["g"].assertion_locs[0].line == 7

@@ -23,7 +23,8 @@ def files(tmp_path):
     out = {}
     for name, src in [("ok.c", PROVED), ("bad.c", VIOLATED), ("unsup.c", UNSUPPORTED), ("empty.c", ""),
                       ("syntax.c", "int main() {\n  int x = 0\n  assert(x == 0);\n}\n"),
-                      ("syntax.py", "def f(:\n    assert True\n"), ("ok.py", "def f():\n    x = 1\n    assert x == 1\n"),
+                      ("syntax.py", "def f(:\n    assert True\n"),
+                      ("ok.py", "def f():\n    x = 1\n    assert x == 1\n"),
                       ("none.c", "int main() { return 0; }\n")]:
         p = tmp_path / name
         p.write_text(src)

@@ -175,8 +175,9 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         + (" --curriculum" if cfg["curriculum"] else "") + "`; the baseline: the same with `--model transformer "
         f"--layers {args.baseline_layers} --lr {args.baseline_lr}` and without `--set`.",
         "",
-        f"- Device: {training['device']}. No GPU was available for this build; the run is sized to take a few "
-        "minutes on an H100-class GPU.",
+        f"- Device: {training['device']}; no GPU was available for this build, and the 2-core machine was shared "
+        "with other jobs, so the times below are CPU wall times under load. The run is sized for a few minutes on "
+        "an H100-class GPU (an estimate: not measured here).",
         f"- Data: task `{cfg['task']}`, training split, depths 1-5, {cfg['train_size']} generated examples (seed "
         f"{cfg['seed']}), batches drawn with replacement; evaluation examples come from the disjoint evaluation "
         "split (a hash of each expression decides its split), so no evaluation example was seen in training.",

@@ -113,9 +113,10 @@ def function_reports(file_result: Any, reasoner: Reasoner) -> list[FunctionRepor
     if reasoner.model is not None and trees:
         import torch
 
+        from recursa.refine.neural import single_thread
         from recursa.trees.batch import TreeBatch
 
-        with torch.no_grad():
+        with torch.no_grad(), single_thread():
             out = reasoner.model(TreeBatch.from_trees(trees))
         stats = out.stats
         for rep, it, conv, res in zip(reports, stats.iterations.tolist(), stats.converged.tolist(),

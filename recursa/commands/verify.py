@@ -84,6 +84,12 @@ def render_table(file_results: list[Any], problems: list[tuple[str, str]], secon
                     lines.append(f"    invariant (loop at line {line_no}): {inv}")
                 if not r.invariants:
                     lines.append(f"    {r.message}")
+                refine = r.stats.get("refine", {})
+                if refine.get("candidates_tried"):
+                    lines.append(f"    refine: {refine['candidates_tried']} candidates tried of "
+                                 f"{refine['candidates_generated']}, {refine['solver_calls']} solver calls, "
+                                 f"{refine['time_s']:.3f} s ({r.stats.get('ranker', '?')} ranking); "
+                                 f"{r.check_calls} conditions re-checked")
             elif r.verdict.value == "violated" and r.trace is not None:
                 lines.append(f"    {r.message}; trace:")
                 lines.extend(_trace_lines(r.trace))

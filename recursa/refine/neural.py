@@ -13,8 +13,9 @@ Trained by :mod:`recursa.refine.train_ranker`; saved and loaded with ``save_pret
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,6 +250,20 @@ def coef_slots(max_coefficient: int) -> int:
     return 2 * max_coefficient + 2
 
 
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """One intra-op thread for the small tensors of one function's tree: on a busy CPU, more threads spin
+    waiting for each other (a 15x slowdown measured on the shared 2-core machine)."""
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            torch.set_num_threads(before)
+
+
 class ReasonerRanker:
     """The :class:`~recursa.refine.rank.Ranker` backed by a trained :class:`RecursaForInvariantRanking`."""
 
@@ -265,22 +280,42 @@ class ReasonerRanker:
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-        torch.set_num_threads(min(torch.get_num_threads(), 2))
         model = RecursaForInvariantRanking.from_pretrained(str(path))
-        return cls(model, device)
+        ranker = cls(model, device)
+        ranker.warm_up()
+        return ranker
+
+    def warm_up(self) -> None:
+        """One small forward pass: torch's first calls pay for lazy initialisation, not the first program."""
+        from recursa.refine.grammar import HeadData, generate, load_grammar
+        from recursa.symbolic.programs import load_program
+
+        src = b"int main() { int x = 0, y = 0; while (x < 3) { x++; y += 2; } assert(y == 6); }"
+        f = load_program(src, "c").units[0].function
+        if f is None:
+            return
+        rows = np.array([[0, 0], [1, 2]])
+        cands = generate(load_grammar("linear"), HeadData(["x", "y"], ["x", "y"], [], rows, [0, 1, 2, 3, 6]))
+        self.scores(LoopContext(f, f.loops[0], src, "c", ["x", "y"], [0, 1, 2, 3, 6]), cands)
 
     def scores(self, context: LoopContext, candidates: Sequence[Candidate]) -> np.ndarray:
         if not candidates:
             return np.zeros(0)
+        with single_thread():
+            return self._scores(context, candidates)
+
+    def _scores(self, context: LoopContext, candidates: Sequence[Candidate]) -> np.ndarray:
         cache: dict[Candidate, float] = context.extra.setdefault("reasoner_scores", {})
         todo = [c for c in candidates if c not in cache]
         if todo:
-            encoded = context.extra.get("reasoner_encoding")
+            # loops of one function share its tree: contexts may share an encoding cache ("shared")
+            shared = context.extra.get("shared", context.extra)
+            encoded = shared.get("reasoner_encoding")
             if encoded is None:
                 batch = TreeBatch.from_trees([context.tree])
                 with torch.no_grad():
                     out = self.model.recursa(batch.to(self.device))
-                encoded = context.extra["reasoner_encoding"] = (batch, out.node_states)
+                encoded = shared["reasoner_encoding"] = (batch, out.node_states)
                 self.last_stats = out.stats
             batch, z = encoded
             guards = set(context.extra.get("guards", ()))

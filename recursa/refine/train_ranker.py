@@ -18,7 +18,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,17 +269,79 @@ def gen_meet(g: _Gen) -> str:
     return _c_program([f"int {lo} = 0, {hi} = {total};"], body)
 
 
+def gen_nested_bound(g: _Gen) -> str:
+    """An outer counter to n with an inner loop bounded by n, by the outer counter, or by a constant."""
+    rng = g.rng
+    i, j, t, n = g.name(), g.name(), g.name(), g.name()
+    a = rng.choice([1, 2])
+    inner = rng.choice([n, i, str(g.const(1, 9))])
+    start = rng.choice(["0", i]) if inner == n and not g.py else "0"
+    claims = [f"{i} == {n}", f"{t} >= 0"]
+    if inner == n and start == "0" or inner.isdigit():
+        claims.append(f"{t} >= {i}")
+    claim = rng.choice(claims)
+    if g.py:
+        body = [f"    assume({n} > 0)", f"    {t} = 0", f"    {i} = 0", f"    while {i} < {n}:",
+                f"        for {j} in range({inner}):", f"            {t} += {a}", f"        {i} += 1",
+                f"    assert {claim}"]
+        return _py_program(n, body)
+    body = [f"  while ({i} < {n}) {{", f"    int {j} = {start};", f"    while ({j} < {inner}) {{", f"      {j}++;",
+            f"      {t} += {a};", "    }", f"    {i}++;", "  }", f"  assert({claim});"]
+    return _c_program([f"int {i} = 0, {t} = 0, {n};", f"assume({n} > 0);"], body)
+
+
+def gen_nested_break(g: _Gen) -> str:
+    """An inner search loop that may stop early; counts how often it stopped."""
+    rng = g.rng
+    i, j, f, n = g.name(), g.name(), g.name(), g.name()
+    claim = rng.choice([f"{f} <= {n}", f"{f} <= {i}", f"{i} == {n}"])
+    body = [f"  while ({i} < {n}) {{", f"    int {j} = 0;", f"    while ({j} < {n}) {{",
+            f"      if (unknown()) {{ {f}++; break; }}", f"      {j}++;", "    }", f"    {i}++;", "  }",
+            f"  assert({claim});"]
+    return _c_program([f"int {i} = 0, {f} = 0, {n};", f"assume({n} >= 0);"], body)
+
+
+def gen_there_and_back(g: _Gen) -> str:
+    """Count up to n while accumulating, then undo it in a second loop."""
+    rng = g.rng
+    x, y, n = g.name(), g.name(), g.name()
+    a = rng.choice([1, 2, 3])
+    y0 = g.const(-3, 5)
+    claim = rng.choice([f"{y} == {y0}", f"{x} == 0"])
+    if g.py:
+        body = [f"    assume({n} >= 0)", f"    {x} = 0", f"    {y} = {y0}", f"    while {x} < {n}:",
+                f"        {x} += 1", f"        {y} += {a}", f"    while {x} > 0:", f"        {x} -= 1",
+                f"        {y} -= {a}", f"    assert {claim}"]
+        return _py_program(n, body)
+    body = [f"  while ({x} < {n}) {{", f"    {x}++;", f"    {y} += {a};", "  }", f"  while ({x} > 0) {{",
+            f"    {x}--;", f"    {y} -= {a};", "  }", f"  assert({claim});"]
+    return _c_program([f"int {x} = 0, {y} = {y0}, {n};", f"assume({n} >= 0);"], body)
+
+
+def gen_nested_lag(g: _Gen) -> str:
+    """Nondeterministic nests where one variable gets extra steps (an inequality across both loops)."""
+    rng = g.rng
+    x, y = g.name(), g.name()
+    a = rng.randint(1, 3)
+    body = ["  while (unknown()) {", "    while (unknown()) {", f"      {x} += {a};", "    }", f"    {y}++;",
+            f"    {x}++;", "  }", f"  assert({x} >= {y});"]
+    return _c_program([f"int {x} = 0, {y} = 0;"], body)
+
+
 FAMILIES: dict[str, Callable[[_Gen], str]] = {
+    "nested_bound": gen_nested_bound, "nested_break": gen_nested_break, "there_and_back": gen_there_and_back,
+    "nested_lag": gen_nested_lag,
     "counter": gen_counter, "param_bound": gen_param_bound, "branches": gen_branches, "phases": gen_phases,
     "countdown": gen_countdown, "sequential": gen_sequential, "nested": gen_nested, "flag": gen_flag,
     "break": gen_break, "meet": gen_meet,
 }
-PYTHON_FAMILIES = ("counter", "param_bound", "branches", "phases", "countdown", "sequential", "flag")
+PYTHON_FAMILIES = ("counter", "param_bound", "branches", "phases", "countdown", "sequential", "flag", "nested_bound",
+                   "there_and_back")
 
 
-def generate_program(rng: random.Random) -> tuple[str, str, str]:
-    """``(source, language, family)`` for one random program."""
-    family = rng.choice(list(FAMILIES))
+def generate_program(rng: random.Random, families: Sequence[str] | None = None) -> tuple[str, str, str]:
+    """``(source, language, family)`` for one random program (from ``families``, default all)."""
+    family = rng.choice(list(families or FAMILIES))
     python = family in PYTHON_FAMILIES and rng.random() < 0.3
     return FAMILIES[family](_Gen(rng, python)), ("python" if python else "c"), family
 
@@ -356,13 +418,18 @@ def label_program(source: str, language: str, family: str = "", seed: int = 0) -
     return out
 
 
-def build_dataset(programs: int, seed: int = 0, log: Callable[[str], None] | None = None) -> list[LoopExample]:
+def build_dataset(programs: int, seed: int = 0, log: Callable[[str], None] | None = None,
+                  families: Sequence[str] | None = None) -> list[LoopExample]:
     rng = random.Random(seed)
     examples: list[LoopExample] = []
     start = time.perf_counter()
     for p in range(programs):
-        source, language, family = generate_program(rng)
-        examples.extend(label_program(source, language, family, seed=p))
+        source, language, family = generate_program(rng, families)
+        try:
+            examples.extend(label_program(source, language, family, seed=p))
+        except ValueError as exc:  # a generator bug must not cost the whole dataset
+            if log is not None:
+                log(f"skipped program {p} ({family}, {language}): {exc}".splitlines()[0])
         if log is not None and (p + 1) % max(1, programs // 10) == 0:
             log(f"labelled {p + 1}/{programs} programs, {len(examples)} loop heads "
                 f"({time.perf_counter() - start:.0f} s)")
@@ -448,13 +515,14 @@ def ranking_quality(model: Any, examples: list[LoopExample]) -> dict[str, float]
 def train(output: str | Path | None = None, resume: bool = False, train_size: int = 1500, epochs: int = 8,
           hidden_size: int = 32, feature_size: int = 64, lr: float = 3e-3, batch_size: int = 8,
           needed_weight: float = 4.0, seed: int = 0, device: str = "cpu", threads: int = 0, max_iter: int = 40,
-          log: Callable[[str], None] | None = print, examples: list[LoopExample] | None = None) -> TrainReport:
+          log: Callable[[str], None] | None = print, examples: list[LoopExample] | None = None,
+          init_from: str | Path | None = None) -> TrainReport:
     """Generate ``train_size`` template programs, label their candidates with Z3, train the ranker, save it.
 
     ``recursa train invariants`` calls this (``-o/--output``, ``--resume``, ``--train-size``, ``--hidden``,
     ``--lr``, ``--batch-size``, ``--seed``, ``--device``, ``--threads`` map onto the arguments of the same
     names). ``output`` defaults to ``runs/invariants-ranker``; ``-o recursa/models/invariants`` replaces the
-    shipped model. ``resume`` starts from the model already saved in ``output``. Returns a
+    shipped model. ``resume`` starts from the model already saved in ``output``, ``init_from`` from another. Returns a
     :class:`TrainReport`, also written to ``output/training.json`` with the command line.
     """
     import torch
@@ -479,9 +547,10 @@ def train(output: str | Path | None = None, resume: bool = False, train_size: in
     rng.shuffle(examples)
     n_eval = max(1, len(examples) // 10)
     held, train_set = examples[:n_eval], examples[n_eval:]
-    if resume and (out_dir / "config.json").is_file():
-        say(f"resuming from {out_dir}")
-        model = RecursaForInvariantRanking.from_pretrained(str(out_dir)).to(device)
+    start_from = Path(init_from) if init_from is not None else (out_dir if resume else None)
+    if start_from is not None and (start_from / "config.json").is_file():
+        say(f"starting from {start_from}")
+        model = RecursaForInvariantRanking.from_pretrained(str(start_from)).to(device)
     else:
         config = InvariantRankerConfig(hidden_size=hidden_size, feature_size=feature_size, top_down=True,
                                        max_iter=max_iter, tol=1e-3, backward="phantom", phantom_steps=2)

@@ -256,8 +256,9 @@ class _FunctionRun:
         certificate = None
         if todo:
             loops = {lp.index: lp for lp in f.loops}
+            shared: dict[str, Any] = {}
             contexts = {h: LoopContext(f, loops[h], self.prog.source, self.prog.language, list(live.get(h, [])),
-                                       consts, self.file_tree) for h in ts.heads}
+                                       consts, self.file_tree, {"shared": shared}) for h in ts.heads}
             result = refine(ts, self.v.grammar, self.v.ranker, samples, contexts, todo, opt.budget,
                             self.deadline, sampler=self._sampler(ts, interp, live))
             refine_stats = result.stats

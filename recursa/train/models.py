@@ -9,6 +9,7 @@ are its fixed number of layers).
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +44,8 @@ def _quiet_transformers() -> None:
     hf_logging.set_verbosity_error()
 
 
-class TaskModel:
-    """Base class: a model with its data preparation."""
+class TaskModel(ABC):
+    """Base class: a model with its data preparation (the reasoner and the BERT baseline implement it)."""
 
     kind: str = ""
     module: torch.nn.Module
@@ -53,22 +54,26 @@ class TaskModel:
     def num_labels(self) -> int:
         return int(self.module.config.num_labels)
 
+    @abstractmethod
     def dataset(self, examples: Sequence[Example]) -> Any:
-        raise NotImplementedError
+        """Prepare ``examples`` once (parse, tokenise) into what :meth:`inputs` indexes."""
 
+    @abstractmethod
     def inputs(self, dataset: Any, indices: np.ndarray) -> tuple[Any, torch.Tensor]:
-        raise NotImplementedError
+        """Model inputs and labels for the examples at ``indices``."""
 
+    @abstractmethod
     def to_device(self, inputs: Any, device: torch.device) -> Any:
-        raise NotImplementedError
+        """``inputs`` moved to ``device``."""
 
     def micro_batches(self, dataset: Any, indices: np.ndarray) -> list[np.ndarray]:
         """How one training batch is split for the forward/backward passes (one piece by default)."""
         return [indices]
 
+    @abstractmethod
     def forward(self, inputs: Any, labels: torch.Tensor | None, module: torch.nn.Module | None = None
                 ) -> ForwardResult:
-        raise NotImplementedError
+        """Run the model (``module`` overrides ``self.module``, e.g. a DDP wrapper) and compute the loss."""
 
     def save(self, directory: str | Path) -> None:
         _quiet_transformers()

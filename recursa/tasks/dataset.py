@@ -12,11 +12,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from recursa.tasks.annotate import node_values
 from recursa.tasks.depth import operator_depth
 from recursa.tasks.examples import DataError, Example
 from recursa.tasks.listops import brackets_to_sexpr
 from recursa.trees.flatten import FlatTree, parse
 from recursa.trees.languages import get_language
+from recursa.trees.transform import kind_ids, splice
 
 
 def parse_language(example: Example) -> tuple[str, str]:
@@ -35,12 +37,21 @@ def _compact(ft: FlatTree) -> FlatTree:
                     lines=tuple(a.astype(np.int32) for a in ft.lines))
 
 
-def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True,
-                   allow_errors: bool = False) -> tuple[list[FlatTree], list[Example]]:
+def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True, allow_errors: bool = False,
+                   node_labels: list[np.ndarray] | None = None, splice_kinds: Sequence[str] = ()
+                   ) -> tuple[list[FlatTree], list[Example]]:
     """Parse every example once; returns the trees and the examples with depths filled in.
 
-    Raises :class:`DataError` naming the example's origin on a syntax error (unless ``allow_errors``).
+    Raises :class:`DataError` naming the example's origin on a syntax error (unless ``allow_errors``). With a
+    ``node_labels`` list, the value of every sub-expression (:func:`recursa.tasks.annotate.node_values`) is
+    appended to it, one array per tree. ``splice_kinds`` (``language:kind`` names, e.g.
+    ``python:argument_list``) are wrapper nodes taken out of the trees (:func:`recursa.trees.transform.splice`).
     """
+    splice_ids: dict[str, np.ndarray] = {}
+    for item in splice_kinds:
+        lang_name, _, kind = item.partition(":")
+        ids = kind_ids(lang_name, [kind])
+        splice_ids[lang_name] = np.union1d(splice_ids.get(lang_name, np.zeros(0, np.int64)), ids)
     parsers: dict[str, object] = {}
     trees: list[FlatTree] = []
     filled: list[Example] = []
@@ -58,16 +69,30 @@ def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True,
             raise DataError(ex.origin, f"{ex.language} syntax error at {err.line}:{err.column}: {err.message}")
         if ex.depth < 0:
             ex = replace(ex, depth=operator_depth(ft))
+        values = node_values(ft, text) if node_labels is not None else None
+        if language in splice_ids:
+            ft, kept = splice(ft, splice_ids[language])
+            values = None if values is None else values[kept]
+        if node_labels is not None and values is not None:
+            node_labels.append(values)
         trees.append(_compact(ft))
         filled.append(ex)
     return trees, filled
 
 
 class TreeDataset:
-    """Examples with their parsed trees, labels, depths and tree heights, ready to batch."""
+    """Examples with their parsed trees, labels, depths and tree heights, ready to batch.
 
-    def __init__(self, examples: Sequence[Example], num_labels: int | None = None) -> None:
-        self.trees, self.examples = parse_examples(examples)
+    ``splice_kinds``: wrapper kinds taken out of every tree (see :func:`parse_examples`).
+    ``node_labels=True`` also keeps the value of every sub-expression (per-node labels, see
+    :mod:`recursa.tasks.annotate`) for the reasoner's per-node loss.
+    """
+
+    def __init__(self, examples: Sequence[Example], num_labels: int | None = None,
+                 node_labels: bool = False, splice_kinds: Sequence[str] = ()) -> None:
+        self.node_labels: list[np.ndarray] | None = [] if node_labels else None
+        self.trees, self.examples = parse_examples(examples, node_labels=self.node_labels,
+                                                   splice_kinds=splice_kinds)
         self.labels = np.array([e.label for e in self.examples], np.int64)
         self.depths = np.array([e.depth for e in self.examples], np.int64)
         self.heights = np.array([t.tree_height() for t in self.trees], np.int64)
@@ -88,6 +113,19 @@ class TreeDataset:
 
         idx = np.asarray(indices, np.int64)
         return TreeBatch.from_trees([self.trees[i] for i in idx]), torch.from_numpy(self.labels[idx])
+
+    def node_label_batch(self, indices: Sequence[int] | np.ndarray):  # -> torch.Tensor | None
+        """Per-node labels of the given examples in :class:`TreeBatch` node order (``None`` without them).
+
+        A batch lists nodes by (height, tree, pre-order): a stable sort of the concatenated trees by height."""
+        import torch
+
+        if self.node_labels is None:
+            return None
+        idx = np.asarray(indices, np.int64)
+        labels = np.concatenate([self.node_labels[i] for i in idx]).astype(np.int64)
+        heights = np.concatenate([self.trees[i].height for i in idx])
+        return torch.from_numpy(labels[np.argsort(heights, kind="stable")])
 
     def by_depth(self) -> dict[int, np.ndarray]:
         """Example indices grouped by depth."""

@@ -193,7 +193,7 @@ def test_nan_in_one_tree_leaves_the_others_intact() -> None:
 
 # ---- the block ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("aggregation", ["sum", "fold"])
+@pytest.mark.parametrize("aggregation", ["sum", "fold", "sum+fold"])
 def test_children_aggregation_is_order_aware_and_takes_any_fan_out(aggregation: str) -> None:
     # a - b vs b - a: same kinds and tokens, children swapped
     ab = TreeBatch.from_parent_lists([[-1, 0, 0], [-1, 0, 0]], kinds=[[3, 4, 5], [3, 5, 4]],
@@ -207,6 +207,21 @@ def test_children_aggregation_is_order_aware_and_takes_any_fan_out(aggregation: 
         out = model(wide)
     assert bool(out.stats.converged.all()) and int(out.stats.iterations[0]) == 2
     assert bool(torch.isfinite(out.node_states).all())
+
+
+@pytest.mark.parametrize("aggregation", ["sum", "sum+fold"])
+def test_unnormalised_children_keep_multiplicities(aggregation: str) -> None:
+    """``{3, 3}`` and ``{3, 3, 3, 3}``: a layer-normalised sum cannot tell them apart, the plain sum can."""
+    two = TreeBatch.from_parent_lists([[-1, 0, 0]], kinds=[[3, 4, 4]], tokens=[[0, 4, 4]])
+    four = TreeBatch.from_parent_lists([[-1, 0, 0, 0, 0]], kinds=[[3, 4, 4, 4, 4]], tokens=[[0, 4, 4, 4, 4]])
+    states = {}
+    for norm in ("layer", "none"):
+        model = model_for(aggregation=aggregation, child_norm=norm, rank_buckets=1)
+        with torch.no_grad():
+            states[norm] = (model(two).tree_states[0], model(four).tree_states[0])
+    if aggregation == "sum":
+        assert torch.allclose(*states["layer"], atol=1e-5)
+    assert not torch.allclose(*states["none"], atol=1e-3)
 
 
 def test_no_absolute_depth_input_same_subtree_same_state() -> None:
@@ -236,7 +251,8 @@ def _grads(batch: TreeBatch, backward: str, solver: str, cfg: dict
 
 
 @pytest.mark.parametrize("solver", ["picard", "anderson", "broyden"])
-@pytest.mark.parametrize("cfg", [CYCLIC, {}], ids=["cyclic", "bottom_up"])
+@pytest.mark.parametrize("cfg", [CYCLIC, {}, dict(aggregation="sum+fold", child_norm="none")],
+                         ids=["cyclic", "bottom_up", "sum_fold"])
 def test_implicit_gradient_matches_unrolled_autograd_float64(solver: str, cfg: dict) -> None:
     batch = mixed_batch([0, 2, 4, 3], seed=5, extra=3)
     g_unrolled, _ = _grads(batch, "unrolled", solver, cfg)

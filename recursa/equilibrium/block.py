@@ -7,8 +7,12 @@ One set of weights for every node of every tree and every iteration:
   (``min(rank, rank_buckets - 1)``), then aggregated either by a sum (``index_add``; ``aggregation="sum"``) or by
   a balanced pairwise fold in rank order with a learned ``combine(left, right)`` (``aggregation="fold"``: what
   non-additive operators such as a sum modulo 10 need); any fan-out (a fold of a thousand statements is ten
-  rounds); ``a - b`` and ``b - a`` differ. The aggregate is layer-normalised, so a module with a thousand
-  statements lands on the same scale as a binary operator;
+  rounds); ``a - b`` and ``b - a`` differ; or by both side by side (``aggregation="sum+fold"``: the sum keeps
+  the multiset of the children, what a maximum or a median reads, the fold a running combination, what a sum
+  modulo 10 reads; an operator node learns which to use). With ``child_norm="layer"`` the sum is
+  layer-normalised, so a module with a thousand statements lands on the same scale as a binary operator;
+  ``child_norm="none"`` keeps the plain sum and with it multiplicities (under a layer norm ``{3, 3}`` and
+  ``{3, 3, 3, 3}`` are one vector, and a sum modulo 10 cannot tell them apart);
 * optional **self** term ``W_s z_v`` and **top-down** term ``W_p z_parent``: the only cycles of the map, so the
   only weights that are constrained (spectral or Frobenius normalisation to ``cyclic_gain``);
 * a gated (GLU) feed-forward update and a closing layer norm.
@@ -29,7 +33,8 @@ from torch import nn
 from recursa.equilibrium.structure import NodeSet, fold_schedule
 
 CYCLIC_NORMS = ("spectral", "frobenius")
-AGGREGATIONS = ("sum", "fold")
+AGGREGATIONS = ("sum", "fold", "sum+fold")
+CHILD_NORMS = ("layer", "none")
 CHILD_INIT_GAIN = 2.0
 
 
@@ -113,13 +118,16 @@ class TreeBlock(nn.Module):
     def __init__(self, hidden_size: int, kind_vocab_size: int, token_vocab_size: int, rank_buckets: int = 8,
                  ffn_mult: float = 2.0, self_term: bool = False, top_down: bool = False,
                  cyclic_gain: float = 0.5, cyclic_norm: str = "spectral", layer_norm_eps: float = 1e-5,
-                 aggregation: str = "sum") -> None:
+                 aggregation: str = "sum", child_norm: str = "layer") -> None:
         super().__init__()
         if aggregation not in AGGREGATIONS:
             raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
+        if child_norm not in CHILD_NORMS:
+            raise ValueError(f"child_norm must be one of {CHILD_NORMS}, got {child_norm!r}")
+        self.normalise_children = child_norm == "layer"
         d = hidden_size
         self.aggregation = aggregation
-        self.combine = PairCombine(d, layer_norm_eps) if aggregation == "fold" else None
+        self.combine = PairCombine(d, layer_norm_eps) if "fold" in aggregation else None
         self.hidden_size = d
         self.rank_buckets = rank_buckets
         self.kind_embed = nn.Embedding(kind_vocab_size, d)
@@ -127,7 +135,7 @@ class TreeBlock(nn.Module):
         self.rank_scale = nn.Parameter(torch.empty(rank_buckets, d))
         self.rank_shift = nn.Parameter(torch.empty(rank_buckets, d))
         self.child_norm = nn.LayerNorm(d, eps=layer_norm_eps)
-        self.child_proj = ChildProjection(d, d)
+        self.child_proj = ChildProjection(2 * d if aggregation == "sum+fold" else d, d)
         self.self_map = CyclicLinear(d, cyclic_gain, cyclic_norm) if self_term else None
         self.parent_map = CyclicLinear(d, cyclic_gain, cyclic_norm) if top_down else None
         self.in_norm = nn.LayerNorm(d, eps=layer_norm_eps)
@@ -165,14 +173,20 @@ class TreeBlock(nn.Module):
         states (``None`` when the block has no such term)."""
         # functional calls: on deep, narrow trees this runs once per level and module-call overhead adds up
         msg = torch.addcmul(self.rank_shift[ns.bucket], zc, self.rank_scale[ns.bucket])
-        if self.combine is None:
-            agg = zc.new_zeros(ns.n, zc.shape[-1]).index_add_(0, ns.slot, msg)
-        else:
-            agg = self._fold(msg, ns)
         d, eps = self.hidden_size, self.out_norm.eps
         cn, cp, inn, fi, fo, on = (self.child_norm, self.child_proj, self.in_norm, self.ffn_in, self.ffn_out,
                                    self.out_norm)
-        h = ctx.inj[ns.rows] + F.linear(F.layer_norm(agg, (d,), cn.weight, cn.bias, eps), cp.weight, cp.bias)
+        if self.combine is None or self.aggregation == "sum+fold":
+            agg = zc.new_zeros(ns.n, zc.shape[-1]).index_add_(0, ns.slot, msg)
+            if self.normalise_children:
+                agg = F.layer_norm(agg, (d,), cn.weight, cn.bias, eps)
+            if self.combine is not None:
+                agg = torch.cat([agg, self._fold(msg, ns)], dim=-1)
+        else:
+            agg = self._fold(msg, ns)
+            if self.normalise_children:
+                agg = F.layer_norm(agg, (d,), cn.weight, cn.bias, eps)
+        h = ctx.inj[ns.rows] + F.linear(agg, cp.weight, cp.bias)
         if ctx.w_self is not None and z_self is not None:
             h = h + F.linear(z_self, ctx.w_self)
         if ctx.w_parent is not None and z_parent is not None:

@@ -1,7 +1,7 @@
 """``RecursaConfig`` / ``RecursaModel`` and its heads, in the transformers style.
 
 The model reads a :class:`~recursa.trees.batch.TreeBatch`, solves ``z* = f(z*, x)`` over all nodes of all trees
-with the configured solver (per-tree stopping), and exposes ``node_states`` (``z*``), ``tree_states`` (root
+with the configured solver (per-tree stopping), and exposes ``node_states`` (``z*``), ``tree_states`` (readout
 states) and per-tree :class:`~recursa.equilibrium.solvers.SolverStats`. Gradients come from the configured
 backward mode (see :mod:`recursa.equilibrium.implicit`).
 """
@@ -21,6 +21,7 @@ from transformers.utils import ModelOutput
 from recursa.equilibrium.block import (
     AGGREGATIONS,
     CHILD_INIT_GAIN,
+    CHILD_NORMS,
     CYCLIC_NORMS,
     ChildProjection,
     CyclicLinear,
@@ -49,18 +50,55 @@ _TRANSFORMERS_KEYS = frozenset({
 })
 
 
+READOUTS = ("root", "expression")
+
+
+def readout_nodes(batch: TreeBatch, mode: str = "root") -> torch.Tensor:
+    """Batch index of the node each tree's label is read from.
+
+    ``root``: the tree's root. ``expression``: the first node below the root that is not a single-child
+    wrapper (``module -> expression_statement -> call`` reads the call; a C declaration, which has several
+    children, is read itself). Wrappers are plumbing that carries a value up unchanged; reading the expression
+    node lets one per-node value head serve every sub-expression and the whole tree alike.
+    """
+    roots = batch.tree_root
+    if mode == "root":
+        return roots
+    if mode != "expression":
+        raise ValueError(f"readout must be one of {READOUTS}, got {mode!r}")
+    parent = batch.parent
+    has_parent = parent >= 0
+    child = torch.nonzero(has_parent).flatten()
+    single = batch.num_children()[parent[child]] == 1
+    only_child = torch.full((batch.num_nodes,), -1, dtype=torch.long, device=roots.device)
+    only_child[parent[child[single]]] = child[single]
+    node = roots
+    while True:  # one step per wrapper level, all trees at once
+        nxt = only_child[node]
+        step = nxt >= 0
+        if not bool(step.any()):
+            return node
+        node = torch.where(step, nxt, node)
+
+
 class RecursaConfig(PreTrainedConfig):
     r"""Configuration of the equilibrium reasoner. Unknown keys raise ``ValueError``.
 
     Block: ``hidden_size``, ``kind_vocab_size``, ``token_vocab_size``, ``rank_buckets`` (child positions
-    ``>= rank_buckets - 1`` share one bucket), ``aggregation`` (fold | sum: how sibling messages are combined),
+    ``>= rank_buckets - 1`` share one bucket), ``aggregation`` (sum | fold | sum+fold: how sibling messages are
+    combined), ``child_norm`` (layer | none: whether the aggregate is layer-normalised),
     ``ffn_mult``, ``self_term`` / ``top_down`` (the cyclic terms; both
     off = the bottom-up block, height+1 Picard steps), ``cyclic_gain`` and ``cyclic_norm`` (their normalisation).
     Solver: ``solver`` (picard | anderson | broyden), ``max_iter``, ``tol`` (relative residual per tree),
     ``abs_tol``, ``damping`` (picard), ``anderson_m``, ``anderson_beta``, ``broyden_memory``,
     ``stop`` (tree | batch). Backward: ``backward`` (implicit | phantom | unrolled), ``backward_solver``,
     ``backward_max_iter``, ``backward_tol``, ``phantom_steps``, ``phantom_damping``; ``jac_reg_weight`` adds the
-    Hutchinson Jacobian penalty to the training loss.
+    Hutchinson Jacobian penalty to the training loss. Heads: ``readout`` (root | expression: the node a tree's
+    label is read from, see :func:`readout_nodes`), ``node_loss_weight`` (weight of the per-node value loss that
+    :class:`RecursaForTreeClassification` adds when it is given ``node_labels``), ``value_consistency_weight``
+    (weight of :func:`value_consistency` on the labelled nodes' states). Inputs: ``splice_kinds``
+    (``language:kind`` wrapper nodes the data pipeline takes out of trees before batching, see
+    :mod:`recursa.trees.transform`; recorded here so a saved model is fed the trees it was trained on).
     """
 
     model_type = "recursa"
@@ -70,6 +108,7 @@ class RecursaConfig(PreTrainedConfig):
     token_vocab_size: int = TOKEN_VOCAB
     rank_buckets: int = 8
     aggregation: str = "sum"
+    child_norm: str = "layer"
     ffn_mult: float = 2.0
     self_term: bool = False
     top_down: bool = False
@@ -94,6 +133,10 @@ class RecursaConfig(PreTrainedConfig):
     phantom_damping: float = 1.0
     jac_reg_weight: float = 0.0
     classifier_dropout: float = 0.0
+    readout: str = "root"
+    splice_kinds: list[str] | None = None
+    node_loss_weight: float = 0.0
+    value_consistency_weight: float = 0.0
 
     def __post_init__(self, **kwargs: Any) -> None:
         unknown = sorted(set(kwargs) - _TRANSFORMERS_KEYS)
@@ -117,6 +160,14 @@ class RecursaConfig(PreTrainedConfig):
         need(self.stop in STOP_MODES, f"stop must be one of {STOP_MODES}")
         need(self.cyclic_norm in CYCLIC_NORMS, f"cyclic_norm must be one of {CYCLIC_NORMS}")
         need(self.aggregation in AGGREGATIONS, f"aggregation must be one of {AGGREGATIONS}")
+        need(self.child_norm in CHILD_NORMS, f"child_norm must be one of {CHILD_NORMS}")
+        need(self.readout in READOUTS, f"readout must be one of {READOUTS}")
+        need(self.node_loss_weight >= 0 and self.value_consistency_weight >= 0,
+             "node_loss_weight and value_consistency_weight must be >= 0")
+        if self.splice_kinds is None:
+            self.splice_kinds = []
+        need(all(isinstance(k, str) and ":" in k for k in self.splice_kinds),
+             "splice_kinds are 'language:kind' names, e.g. python:argument_list")
         need(0.0 < self.damping <= 1.0, "damping must be in (0, 1]")
         need(0.0 < self.phantom_damping <= 1.0, "phantom_damping must be in (0, 1]")
         need(self.phantom_steps >= 1, "phantom_steps must be >= 1")
@@ -195,7 +246,7 @@ class RecursaPreTrainedModel(PreTrainedModel):
 
 
 class RecursaModel(RecursaPreTrainedModel):
-    """The equilibrium reasoner without a head: node states, root states and solver statistics."""
+    """The equilibrium reasoner without a head: node states, readout states (see ``readout``) and solver statistics."""
 
     def __init__(self, config: RecursaConfig) -> None:
         super().__init__(config)
@@ -203,7 +254,8 @@ class RecursaModel(RecursaPreTrainedModel):
                                rank_buckets=config.rank_buckets, ffn_mult=config.ffn_mult,
                                self_term=config.self_term, top_down=config.top_down,
                                cyclic_gain=config.cyclic_gain, cyclic_norm=config.cyclic_norm,
-                               layer_norm_eps=config.layer_norm_eps, aggregation=config.aggregation)
+                               layer_norm_eps=config.layer_norm_eps, aggregation=config.aggregation,
+                               child_norm=config.child_norm)
         self.last_backward_stats: SolverStats | None = None
         self.post_init()
 
@@ -254,7 +306,7 @@ class RecursaModel(RecursaPreTrainedModel):
                 node_states = phantom_steps(self.block, ctx, graph, z_star, cfg.phantom_steps, cfg.phantom_damping)
         if needs_grad and cfg.jac_reg_weight > 0 and self.training:
             jac_loss = jacobian_penalty(self.block, ctx, graph, z_star)
-        return RecursaOutput(node_states=node_states, tree_states=node_states[batch.tree_root],
+        return RecursaOutput(node_states=node_states, tree_states=node_states[readout_nodes(batch, cfg.readout)],
                              jac_loss=jac_loss, stats=stats)
 
     def measured_residual(self, batch: TreeBatch, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -284,6 +336,18 @@ class _Head(nn.Module):
         return self.out(self.dropout(F.gelu(self.dense(x))))
 
 
+def value_consistency(states: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean squared distance (per dimension) of every state to the batch mean of the states with its label.
+
+    Nodes with the same value should be in the same state whether they are a digit or a computed
+    sub-expression: a parent then computes on inputs it has seen at depth 1. Without this pull, states of
+    computed values drift from those of literals and every level adds a little error."""
+    num = int(labels.max()) + 1
+    sums = states.new_zeros(num, states.shape[-1]).index_add_(0, labels, states)
+    counts = torch.bincount(labels, minlength=num).clamp_min(1).unsqueeze(-1).to(states.dtype)
+    return (states - (sums / counts)[labels]).pow(2).mean()
+
+
 class RecursaForTreeClassification(RecursaPreTrainedModel):
     """One label per tree, read from the root's equilibrium state."""
 
@@ -298,7 +362,9 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
         return self.recursa.last_backward_stats
 
     def forward(self, batch: TreeBatch, labels: torch.Tensor | None = None, z0: torch.Tensor | None = None,
-                trace: bool = False) -> RecursaOutput:
+                trace: bool = False, node_labels: torch.Tensor | None = None) -> RecursaOutput:
+        """``labels``: one class per tree. ``node_labels``: one class per node in batch order (``-100`` =
+        none); with ``config.node_loss_weight > 0`` their cross-entropy, read through the same head, is added."""
         out = self.recursa(batch, z0=z0, trace=trace)
         logits = self.head(out.tree_states)
         loss = None
@@ -306,6 +372,18 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
             if tuple(labels.shape) != (batch.num_trees,):
                 raise ValueError(f"labels must have shape ({batch.num_trees},), got {tuple(labels.shape)}")
             loss = F.cross_entropy(logits, labels.to(logits.device))
+            weight = self.config.node_loss_weight
+            if node_labels is not None and weight > 0:
+                if tuple(node_labels.shape) != (batch.num_nodes,):
+                    raise ValueError(f"node_labels must have shape ({batch.num_nodes},), "
+                                     f"got {tuple(node_labels.shape)}")
+                node_labels = node_labels.to(logits.device)
+                keep = node_labels != -100
+                if bool(keep.any()):
+                    z, y = out.node_states[keep], node_labels[keep]
+                    loss = loss + weight * F.cross_entropy(self.head(z), y)
+                    if self.config.value_consistency_weight > 0:
+                        loss = loss + self.config.value_consistency_weight * value_consistency(z, y)
             if out.jac_loss is not None:
                 loss = loss + self.config.jac_reg_weight * out.jac_loss
         return RecursaOutput(loss=loss, logits=logits, node_states=out.node_states, tree_states=out.tree_states,

@@ -40,7 +40,10 @@ from recursa.train.cli_support import InputError, parse_set_options
 @click.option("--layers", type=click.IntRange(min=0), default=0,
               help="Transformer layers (default 0: as many as match the reasoner's non-embedding parameters).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="A reasoner option (RecursaConfig key), e.g. --set max_iter=100 --set backward=phantom.")
+              help="A reasoner option (RecursaConfig key), e.g. --set max_iter=100 --set backward=phantom; "
+                   "overrides the training defaults (readout=expression, node_loss_weight=1, "
+                   "value_consistency_weight=1, aggregation=fold, "
+                   "child_norm=none, splice_kinds=[\"python:argument_list\"]).")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=250, show_default=True)
 @click.option("--keep", "keep_checkpoints", type=click.IntRange(min=0), default=2, show_default=True,
               help="Checkpoints kept (0 = all).")
@@ -65,12 +68,12 @@ def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str
         _train_invariants(ctx, output, resume, options)
         return
     from recursa.tasks.examples import DataError
-    from recursa.train.trainer import TrainConfig, TrainError
+    from recursa.train.trainer import REASONER_DEFAULTS, TrainConfig, TrainError
     from recursa.train.trainer import train as run_training
 
     out_dir = output or f"runs/{task.replace('/', '_')}-{options['model']}"
     try:
-        reasoner = parse_set_options(settings)
+        reasoner = {**REASONER_DEFAULTS, **parse_set_options(settings)}
         if resume:
             config = _resume_config(ctx, out_dir, options)
         else:

@@ -2,10 +2,11 @@
 
     python -m recursa.train.default_model --out recursa/models/default --work runs/default
 
-Trains the equilibrium reasoner and the transformer baseline on the same ListOps data and step budget
-(depths 1-5), evaluates both on fresh examples of the evaluation split at depths 1-8, 12, 16, 20, and writes
-into ``--out``: the reasoner (``config.json`` + ``model.safetensors``), ``training.json`` (how it was
-trained), ``eval.json`` (both models' reports), ``depth_plot.png`` and ``MODEL_CARD.md``.
+Trains the equilibrium reasoner and the transformer baseline on the same ListOps data (depths 1-5; the same
+step budget unless ``--baseline-steps`` says otherwise), evaluates both on fresh examples of the evaluation
+split at depths 1-8, 12, 16, 20, and writes into ``--out``: the reasoner (``config.json`` +
+``model.safetensors``), ``training.json`` (how it was trained), ``eval.json`` (both models' reports),
+``depth_plot.png`` and ``MODEL_CARD.md``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from recursa.train.evaluate import evaluate_dataset
 from recursa.train.logging import read_log
 from recursa.train.models import load_model
 from recursa.train.plots import plot_depth_curves
-from recursa.train.trainer import TrainConfig, train
+from recursa.train.trainer import REASONER_DEFAULTS, TrainConfig, train
 
 TARGETS = {8: 0.995, 12: 0.99, 20: 0.98}
 TARGET_SPEARMAN = 0.95
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--baseline-layers", type=int, default=2)
     ap.add_argument("--baseline-lr", type=float, default=1e-3)
+    ap.add_argument("--baseline-steps", type=int, default=0, help="baseline training steps (default: --steps)")
     ap.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                     help="reasoner option (RecursaConfig key)")
     ap.add_argument("--curriculum", action="store_true")
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     work, out = Path(args.work), Path(args.out)
-    reasoner_opts = parse_set_options(args.settings)
+    reasoner_opts = {**REASONER_DEFAULTS, **parse_set_options(args.settings)}
     common = dict(task=args.task, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                   train_size=args.train_size, hidden_size=args.hidden, threads=args.threads, device=args.device,
                   curriculum=args.curriculum, checkpoint_every=1000, reasoner=reasoner_opts)
@@ -71,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind in ("recursa", "transformer"):
         if kind == "transformer" and args.skip_baseline:
             continue
-        opts = {**common, "lr": args.baseline_lr} if kind == "transformer" else common
+        opts = ({**common, "lr": args.baseline_lr, "steps": args.baseline_steps or args.steps}
+                if kind == "transformer" else common)
         cfg = TrainConfig(output=str(work / kind), model=kind, layers=args.baseline_layers, **opts)
         resume = args.resume and (work / kind / "latest").is_file()
         t0 = time.time()
@@ -173,7 +176,8 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         f"--batch-size {cfg['batch_size']} --lr {cfg['lr']} --train-size {cfg['train_size']} --hidden "
         f"{cfg['hidden_size']}" + "".join(f" --set {k}={json.dumps(v)}" for k, v in cfg["reasoner"].items())
         + (" --curriculum" if cfg["curriculum"] else "") + "`; the baseline: the same with `--model transformer "
-        f"--layers {args.baseline_layers} --lr {args.baseline_lr}` and without `--set`.",
+        f"--layers {args.baseline_layers} --lr {args.baseline_lr}"
+        + (f" --steps {args.baseline_steps}" if args.baseline_steps else "") + "` and without `--set`.",
         "",
         f"- Device: {training['device']}; no GPU was available for this build, and the 2-core machine was shared "
         "with other jobs, so the times below are CPU wall times under load. The run is sized for a few minutes on "
@@ -187,11 +191,24 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         + (f", baseline {training['runs']['transformer']['train_seconds']} s" if "transformer" in training["runs"]
            else "") + ".",
         f"- Reasoner: {json.dumps(r_desc)}.",
+        "- Recipe (the reasoner options above; `recursa train` starts from the same defaults): the tree's label is "
+        "read at its outermost expression (`readout`); the value of every sub-expression is a training target too "
+        "(`node_loss_weight`; values computed from the parse by `recursa.tasks.annotate`, so TSV/JSONL data gets "
+        "them as well); states of equal values are pulled together (`value_consistency_weight`), so a parent "
+        "sees a computed 7 as it sees a literal 7; children are folded pairwise in order without a layer norm "
+        "that would erase multiplicities (`aggregation`, `child_norm`); a Python call's argument list is spliced "
+        "out so an operator and its operands meet at one node, as in the bracket form (`splice_kinds`).",
     ]
     if "transformer" in reports:
         b_desc = reports["transformer"].extra.get("describe", {})
+        b_cfg = training["runs"]["transformer"]["config"]
+        same = b_cfg["steps"] == cfg["steps"] and b_cfg["train_size"] == cfg["train_size"]
+        budget = ("same data and step budget" if same else
+                  f"same generator and depths, {b_cfg['train_size']} training examples and {b_cfg['steps']} steps "
+                  f"of {b_cfg['batch_size']} trees (the reasoner: {cfg['train_size']} and {cfg['steps']}; the "
+                  "baseline was not retrained with the reasoner's budget for lack of compute)")
         lines.append(f"- Baseline: `BertForSequenceClassification` from a `BertConfig` (no download), same width, "
-                     f"same data and step budget: {json.dumps(b_desc)}. It reads the expression's leaf tokens "
+                     f"{budget}: {json.dumps(b_desc)}. It reads the expression's leaf tokens "
                      "(brackets and commas included) with a [CLS] token.")
     lines += ["", f"## Evaluation ({rec.data})", ""]
     lines += _table(reports)

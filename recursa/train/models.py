@@ -55,8 +55,9 @@ class TaskModel(ABC):
         return int(self.module.config.num_labels)
 
     @abstractmethod
-    def dataset(self, examples: Sequence[Example]) -> Any:
-        """Prepare ``examples`` once (parse, tokenise) into what :meth:`inputs` indexes."""
+    def dataset(self, examples: Sequence[Example], training: bool = False) -> Any:
+        """Prepare ``examples`` once (parse, tokenise) into what :meth:`inputs` indexes (``training``: also
+        what only the training loss needs)."""
 
     @abstractmethod
     def inputs(self, dataset: Any, indices: np.ndarray) -> tuple[Any, torch.Tensor]:
@@ -89,6 +90,14 @@ class TaskModel(ABC):
         return {"kind": self.kind, **self.parameter_counts()}
 
 
+@dataclass
+class ReasonerInputs:
+    """A tree batch and, when the per-node loss is on, its per-node labels in batch order."""
+
+    batch: Any  # TreeBatch
+    node_labels: torch.Tensor | None = None
+
+
 class ReasonerModel(TaskModel):
     """The equilibrium reasoner (``RecursaForTreeClassification``) on level-ordered tree batches."""
 
@@ -104,20 +113,30 @@ class ReasonerModel(TaskModel):
         config = RecursaConfig(hidden_size=hidden_size, num_labels=num_labels, **options)
         return cls(RecursaForTreeClassification(config))
 
-    def dataset(self, examples: Sequence[Example]) -> Any:
+    @property
+    def node_loss(self) -> bool:
+        """Whether training adds the per-node value loss (``config.node_loss_weight > 0``)."""
+        return float(getattr(self.module.config, "node_loss_weight", 0.0)) > 0
+
+    def dataset(self, examples: Sequence[Example], training: bool = False) -> Any:
         from recursa.tasks.dataset import TreeDataset
 
-        return TreeDataset(examples, num_labels=self.num_labels)
+        splice_kinds = list(getattr(self.module.config, "splice_kinds", None) or [])
+        return TreeDataset(examples, num_labels=self.num_labels, node_labels=training and self.node_loss,
+                           splice_kinds=splice_kinds)
 
     def inputs(self, dataset: Any, indices: np.ndarray) -> tuple[Any, torch.Tensor]:
-        return dataset.batch(indices)
+        batch, labels = dataset.batch(indices)
+        return ReasonerInputs(batch, dataset.node_label_batch(indices)), labels
 
     def to_device(self, inputs: Any, device: torch.device) -> Any:
-        return inputs.to(device)
+        node_labels = None if inputs.node_labels is None else inputs.node_labels.to(device)
+        return ReasonerInputs(inputs.batch.to(device), node_labels)
 
     def forward(self, inputs: Any, labels: torch.Tensor | None, module: torch.nn.Module | None = None
                 ) -> ForwardResult:
-        out = (module or self.module)(inputs, labels=labels)
+        node_labels = inputs.node_labels if labels is not None else None
+        out = (module or self.module)(inputs.batch, labels=labels, node_labels=node_labels)
         stats = out.stats
         return ForwardResult(loss=out.loss, logits=out.logits, iterations=stats.iterations,
                              converged=stats.converged, abs_residual=stats.abs_residual,
@@ -132,7 +151,8 @@ class ReasonerModel(TaskModel):
 
     def describe(self) -> dict[str, Any]:
         cfg = self.module.config
-        keys = ("hidden_size", "solver", "max_iter", "tol", "backward")
+        keys = ("hidden_size", "aggregation", "child_norm", "readout", "node_loss_weight",
+                "value_consistency_weight", "splice_kinds", "solver", "max_iter", "tol", "backward")
         return {**super().describe(), **{k: getattr(cfg, k) for k in keys if hasattr(cfg, k)}}
 
 
@@ -158,7 +178,7 @@ class BaselineModel(TaskModel):
     def max_length(self) -> int:
         return int(self.module.config.max_position_embeddings)
 
-    def dataset(self, examples: Sequence[Example]) -> Any:
+    def dataset(self, examples: Sequence[Example], training: bool = False) -> Any:
         from recursa.train.baseline import SequenceDataset
 
         return SequenceDataset(examples, num_labels=self.num_labels)

@@ -41,6 +41,16 @@ RESUMABLE_OPTIONS = {"steps", "checkpoint_every", "keep_checkpoints", "log_every
               "progress", "tensorboard", "output"}
 
 
+#: Reasoner options ``recursa train`` starts from (``--set`` overrides any of them): read every tree's value
+#: from its outermost expression, learn the value of every sub-expression (per-node loss on the values the
+#: data's trees define, see :mod:`recursa.tasks.annotate`) and keep equal values in equal states, fold
+#: children without normalising away their multiplicities, and put a Python call's operands beside its name. ``RecursaConfig``'s own defaults stay the
+#: plain encoder that ``recursa analyze`` uses.
+REASONER_DEFAULTS: dict[str, Any] = {"readout": "expression", "node_loss_weight": 1.0,
+                                     "value_consistency_weight": 1.0, "aggregation": "fold", "child_norm": "none",
+                                     "splice_kinds": ["python:argument_list"]}
+
+
 class TrainError(Exception):
     """A training run that cannot start (bad options, an existing run without --resume, ...)."""
 
@@ -287,7 +297,7 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
     module = model.module.to(device)
     module.train()
     examples, _ = training_examples(config)
-    dataset = model.dataset(examples)
+    dataset = model.dataset(examples, training=True)
     heldout = model.dataset(heldout_examples(config)) if config.eval_every > 0 else None
 
     optimizer = _optimizer(module, config)

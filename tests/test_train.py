@@ -11,13 +11,16 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
+from recursa.tasks.registry import generate
 from recursa.train import checkpoint as ckpt
 from recursa.train.logging import read_log
 from recursa.train.models import BaselineModel, load_model
-from recursa.train.trainer import TrainConfig, TrainError, train
+from recursa.train.trainer import REASONER_DEFAULTS, TrainConfig, TrainError, train
+from recursa.trees.languages import kind_name
 
 TINY = dict(hidden_size=8, batch_size=8, train_size=120, threads=1, progress=False, tensorboard=False,
             log_every=5, warmup=2, reasoner={"ffn_mult": 1.0})
@@ -43,6 +46,23 @@ def test_training_writes_checkpoints_logs_and_a_loadable_model(tmp_path: Path) -
                 "abs_residual", "rel_residual", "grad_norm", "convergence_failure_rate", "lr"):
         assert key in steps[-1], key
     assert load_model(result.checkpoint).kind == "recursa"
+
+
+def test_the_recipe_trains_on_per_node_values_and_reads_the_expression(tmp_path: Path) -> None:
+    cfg = {**TINY, "reasoner": {**REASONER_DEFAULTS, "ffn_mult": 1.0}}
+    result = train(TrainConfig(task="listops", output=str(tmp_path / "run"), steps=4, checkpoint_every=4, **cfg))
+    model = load_model(result.checkpoint)
+    config = model.module.config
+    assert (config.readout, config.aggregation, config.child_norm) == ("expression", "fold", "none")
+    assert config.node_loss_weight == 1.0 and config.splice_kinds == ["python:argument_list"]
+    examples = generate("listops", [2], 3, seed=0, syntaxes=["python"])
+    train_set, eval_set = model.dataset(examples, training=True), model.dataset(examples)
+    assert train_set.node_labels is not None and eval_set.node_labels is None
+    # the saved model is fed spliced trees: no argument_list nodes
+    names = {kind_name(int(k)) for t in eval_set.trees for k in t.kind}
+    assert "python:call" in names and "python:argument_list" not in names
+    inputs, labels = model.inputs(train_set, np.arange(3))
+    assert model.forward(inputs, labels).loss is not None
 
 
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path: Path) -> None:
@@ -110,6 +130,8 @@ def test_kill_9_during_training_then_resume(tmp_path: Path) -> None:
 
     killed_at = _latest_step(run)
     assert killed_at >= 3
+    saved = json.loads((run / "train_config.json").read_text())["reasoner"]
+    assert saved == {**REASONER_DEFAULTS, "ffn_mult": 1.0}  # the CLI starts from the recipe, --set on top
     for c in ckpt.list_checkpoints(run):  # every published checkpoint is complete and loads
         load_model(c)
         torch.load(c / "training_state.pt", weights_only=True)

@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         last = next((e for e in reversed(log) if "loss" in e), result.last_metrics)
         saved_cfg = json.loads((result.run_dir / "train_config.json").read_text(encoding="utf-8"))
         runs[kind] = {"run": str(result.run_dir), "checkpoint": str(result.checkpoint),
-                      "train_seconds": round(seconds, 1), "final_train_metrics": last, "config": saved_cfg}
+                      "train_seconds": round(seconds, 1), "final_train_metrics": last, "config": saved_cfg,
+                      "segments": _segments(log), "steps_trained": result.step}
         print(f"trained {kind} in {runs[kind]['train_seconds']} s", file=sys.stderr)
 
     depths = parse_depths(args.eval_depths)
@@ -116,6 +117,20 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_text(out / "MODEL_CARD.md", model_card(training, reports, series, args))
     print((out / "MODEL_CARD.md").read_text())
     return 0
+
+
+def _segments(log: list[dict[str, Any]]) -> list[list[int]]:
+    """``[first, last]`` step of every start/resume of a run that trained at least one step."""
+    out: list[list[int]] = []
+    begin: int | None = None
+    for e in log:
+        if e.get("event") in ("start", "resume"):
+            begin = int(e.get("step", 0))
+        elif e.get("event") == "end" and begin is not None:
+            if int(e.get("step", 0)) > begin:
+                out.append([begin, int(e["step"])])
+            begin = None
+    return out
 
 
 def _device_note(device: str) -> str:
@@ -159,6 +174,8 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
                args: argparse.Namespace) -> str:
     rec = reports["recursa"]
     cfg = training["config"]
+    segments = training["runs"]["recursa"].get("segments", [])
+    steps = training["runs"]["recursa"].get("steps_trained", cfg["steps"])
     r_desc = rec.extra.get("describe", {})
     lines = [
         "# recursa default model",
@@ -172,7 +189,7 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         "",
         f"Command (run from the repository root): `{training['command']}`",
         "",
-        f"Equivalent single commands: `recursa train {cfg['task']} -o {args.work}/recursa --steps {cfg['steps']} "
+        f"Equivalent single commands: `recursa train {cfg['task']} -o {args.work}/recursa --steps {steps} "
         f"--batch-size {cfg['batch_size']} --lr {cfg['lr']} --train-size {cfg['train_size']} --hidden "
         f"{cfg['hidden_size']}" + "".join(f" --set {k}={json.dumps(v)}" for k, v in cfg["reasoner"].items())
         + (" --curriculum" if cfg["curriculum"] else "") + "`; the baseline: the same with `--model transformer "
@@ -186,7 +203,10 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         f"{cfg['seed']}), batches drawn with replacement; evaluation examples come from the disjoint evaluation "
         "split (a hash of each expression decides its split), so no evaluation example was seen in training.",
         f"- Optimiser: AdamW, lr {cfg['lr']}, weight decay {cfg['weight_decay']}, {cfg['warmup']} warm-up steps, "
-        f"cosine decay, gradient clipping at {cfg['clip']}, {cfg['steps']} steps of {cfg['batch_size']} trees.",
+        f"cosine decay, gradient clipping at {cfg['clip']}, {steps} steps of {cfg['batch_size']} trees"
+        + ("." if len(segments) <= 1 else
+           " in segments " + ", ".join(f"{a}-{b}" for a, b in segments) + " (a run resumed with a larger `--steps`"
+           " goes on from its checkpoint; the cosine schedule is recomputed for the new total)."),
         f"- Training time: reasoner {training['runs']['recursa']['train_seconds']} s"
         + (f", baseline {training['runs']['transformer']['train_seconds']} s" if "transformer" in training["runs"]
            else "") + ".",

@@ -44,8 +44,8 @@ RESUMABLE_OPTIONS = {"steps", "checkpoint_every", "keep_checkpoints", "log_every
 #: Reasoner options ``recursa train`` starts from (``--set`` overrides any of them): read every tree's value
 #: from its outermost expression, learn the value of every sub-expression (per-node loss on the values the
 #: data's trees define, see :mod:`recursa.tasks.annotate`) and keep equal values in equal states, fold
-#: children without normalising away their multiplicities, and put a Python call's operands beside its name. ``RecursaConfig``'s own defaults stay the
-#: plain encoder that ``recursa analyze`` uses.
+#: children without normalising away their multiplicities, and put a Python call's operands beside its
+#: name. ``RecursaConfig``'s own defaults stay the plain encoder that ``recursa analyze`` uses.
 REASONER_DEFAULTS: dict[str, Any] = {"readout": "expression", "node_loss_weight": 1.0,
                                      "value_consistency_weight": 1.0, "aggregation": "fold", "child_norm": "none",
                                      "splice_kinds": ["python:argument_list"]}

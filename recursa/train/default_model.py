@@ -225,7 +225,7 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         same = b_cfg["steps"] == cfg["steps"] and b_cfg["train_size"] == cfg["train_size"]
         budget = ("same data and step budget" if same else
                   f"same generator and depths, {b_cfg['train_size']} training examples and {b_cfg['steps']} steps "
-                  f"of {b_cfg['batch_size']} trees (the reasoner: {cfg['train_size']} and {cfg['steps']}; the "
+                  f"of {b_cfg['batch_size']} trees (the reasoner: {cfg['train_size']} and {steps}; the "
                   "baseline was not retrained with the reasoner's budget for lack of compute)")
         lines.append(f"- Baseline: `BertForSequenceClassification` from a `BertConfig` (no download), same width, "
                      f"{budget}: {json.dumps(b_desc)}. It reads the expression's leaf tokens "

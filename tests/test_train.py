@@ -26,6 +26,10 @@ TINY = dict(hidden_size=8, batch_size=8, train_size=120, threads=1, progress=Fal
             log_every=5, warmup=2, reasoner={"ffn_mult": 1.0})
 
 
+# the options `recursa train` starts from (DDP must cope with their unused parameters)
+RECIPE = {**TINY, "reasoner": {**REASONER_DEFAULTS, "ffn_mult": 1.0}}
+
+
 def _state(model_dir: Path) -> dict[str, torch.Tensor]:
     return {k: v.clone() for k, v in load_model(model_dir).module.state_dict().items()}
 
@@ -49,8 +53,8 @@ def test_training_writes_checkpoints_logs_and_a_loadable_model(tmp_path: Path) -
 
 
 def test_the_recipe_trains_on_per_node_values_and_reads_the_expression(tmp_path: Path) -> None:
-    cfg = {**TINY, "reasoner": {**REASONER_DEFAULTS, "ffn_mult": 1.0}}
-    result = train(TrainConfig(task="listops", output=str(tmp_path / "run"), steps=4, checkpoint_every=4, **cfg))
+    result = train(TrainConfig(task="listops", output=str(tmp_path / "run"), steps=4, checkpoint_every=4,
+                               **RECIPE))
     model = load_model(result.checkpoint)
     config = model.module.config
     assert (config.readout, config.aggregation, config.child_norm) == ("expression", "fold", "none")
@@ -152,7 +156,7 @@ def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1",
                       MASTER_PORT=str(port))
     cfg = TrainConfig(task="listops", output=os.path.join(out, "run"), steps=6, checkpoint_every=3,
-                      device="cpu", **TINY)
+                      device="cpu", **RECIPE)
     result = train(cfg)
     torch.save(result.model.module.state_dict(), os.path.join(out, f"rank{rank}.pt"))
 
@@ -183,7 +187,7 @@ def _state_after_zero_steps(tmp_path: Path) -> dict[str, torch.Tensor]:
     from recursa.train.trainer import build_model
 
     torch.manual_seed(0)
-    cfg = TrainConfig(task="listops", output=str(tmp_path / "unused"), **TINY)
+    cfg = TrainConfig(task="listops", output=str(tmp_path / "unused"), **RECIPE)
     return {k: v.clone() for k, v in build_model(cfg, 10).module.state_dict().items()}
 
 

@@ -176,6 +176,11 @@ class TreeBlock(nn.Module):
         d, eps = self.hidden_size, self.out_norm.eps
         cn, cp, inn, fi, fo, on = (self.child_norm, self.child_proj, self.in_norm, self.ffn_in, self.ffn_out,
                                    self.out_norm)
+        if not self.normalise_children:
+            # the unused norm's weights enter with a zero factor: every parameter gets a gradient each step, as
+            # DistributedDataParallel requires (a frozen or absent module would change saved weights or the
+            # optimizer's groups and break loading and resuming)
+            msg = msg + 0.0 * (cn.weight[0] + cn.bias[0])
         if self.combine is None or self.aggregation == "sum+fold":
             agg = zc.new_zeros(ns.n, zc.shape[-1]).index_add_(0, ns.slot, msg)
             if self.normalise_children:

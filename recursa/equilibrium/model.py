@@ -342,6 +342,7 @@ def value_consistency(states: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
     Nodes with the same value should be in the same state whether they are a digit or a computed
     sub-expression: a parent then computes on inputs it has seen at depth 1. Without this pull, states of
     computed values drift from those of literals and every level adds a little error."""
+    states = states.float()  # batch means in full precision under bf16 autocast
     num = int(labels.max()) + 1
     sums = states.new_zeros(num, states.shape[-1]).index_add_(0, labels, states)
     counts = torch.bincount(labels, minlength=num).clamp_min(1).unsqueeze(-1).to(states.dtype)

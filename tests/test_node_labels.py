@@ -129,8 +129,9 @@ def test_node_labels_follow_the_batch_order_and_the_node_loss_is_added() -> None
 def test_config_rejects_bad_readout_and_splice_names() -> None:
     with pytest.raises(ValueError, match="readout"):
         RecursaConfig(readout="leaf")
-    with pytest.raises(ValueError, match="splice_kinds"):
-        RecursaConfig(splice_kinds=["argument_list"])
+    for bad in (["argument_list"], ["cobol:paragraph"], ["python:"]):
+        with pytest.raises(ValueError, match="splice_kinds"):
+            RecursaConfig(splice_kinds=bad)
     with pytest.raises(ValueError, match="child_norm"):
         RecursaConfig(child_norm="batch")
 

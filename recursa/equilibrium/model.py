@@ -40,7 +40,7 @@ from recursa.equilibrium.solvers import SOLVERS, STOP_MODES, SolverStats, solve
 from recursa.equilibrium.structure import tree_graph
 from recursa.trees.batch import TreeBatch
 from recursa.trees.flatten import TOKEN_VOCAB
-from recursa.trees.languages import kind_vocab_size
+from recursa.trees.languages import kind_vocab_size, languages
 
 # Keys that transformers itself hands to a config's __post_init__ (from saved configs or loading options).
 _TRANSFORMERS_KEYS = frozenset({
@@ -166,8 +166,10 @@ class RecursaConfig(PreTrainedConfig):
              "node_loss_weight and value_consistency_weight must be >= 0")
         if self.splice_kinds is None:
             self.splice_kinds = []
-        need(all(isinstance(k, str) and ":" in k for k in self.splice_kinds),
-             "splice_kinds are 'language:kind' names, e.g. python:argument_list")
+        known = {lang.name for lang in languages()}
+        need(all(isinstance(k, str) and k.partition(":")[0] in known and k.partition(":")[2]
+                 for k in self.splice_kinds),
+             f"splice_kinds are 'language:kind' names, e.g. python:argument_list (languages: {sorted(known)})")
         need(0.0 < self.damping <= 1.0, "damping must be in (0, 1]")
         need(0.0 < self.phantom_damping <= 1.0, "phantom_damping must be in (0, 1]")
         need(self.phantom_steps >= 1, "phantom_steps must be >= 1")

@@ -181,16 +181,14 @@ class TreeBlock(nn.Module):
             # DistributedDataParallel requires (a frozen or absent module would change saved weights or the
             # optimizer's groups and break loading and resuming)
             msg = msg + 0.0 * (cn.weight[0] + cn.bias[0])
-        if self.combine is None or self.aggregation == "sum+fold":
-            agg = zc.new_zeros(ns.n, zc.shape[-1]).index_add_(0, ns.slot, msg)
-            if self.normalise_children:
-                agg = F.layer_norm(agg, (d,), cn.weight, cn.bias, eps)
-            if self.combine is not None:
-                agg = torch.cat([agg, self._fold(msg, ns)], dim=-1)
-        else:
+        if self.aggregation == "fold":
             agg = self._fold(msg, ns)
-            if self.normalise_children:
-                agg = F.layer_norm(agg, (d,), cn.weight, cn.bias, eps)
+        else:
+            agg = zc.new_zeros(ns.n, zc.shape[-1]).index_add_(0, ns.slot, msg)
+        if self.normalise_children:
+            agg = F.layer_norm(agg, (d,), cn.weight, cn.bias, eps)
+        if self.aggregation == "sum+fold":  # the fold beside the (normalised) sum
+            agg = torch.cat([agg, self._fold(msg, ns)], dim=-1)
         h = ctx.inj[ns.rows] + F.linear(agg, cp.weight, cp.bias)
         if ctx.w_self is not None and z_self is not None:
             h = h + F.linear(z_self, ctx.w_self)

@@ -13,8 +13,8 @@ from recursa.tasks.dataset import TreeDataset, parse_language
 from recursa.tasks.registry import generate
 from recursa.trees.batch import TreeBatch
 from recursa.trees.flatten import parse
-from recursa.trees.languages import kind_name
-from recursa.trees.transform import kind_ids, splice
+from recursa.trees.languages import get_language, kind_name
+from recursa.trees.transform import splice
 
 
 def labelled(source: str, language: str) -> dict[str, int]:
@@ -63,7 +63,7 @@ def test_node_labels_agree_with_the_reference_evaluator_on_generated_data(task: 
 def test_splice_hands_children_to_the_grandparent_in_order() -> None:
     src = "max(3, med(1, 9, 4))"
     ft = parse(src, "python", drop_punctuation=True)
-    out, keep = splice(ft, kind_ids("python", ["argument_list"]))
+    out, keep = splice(ft, get_language("python").global_kind_ids("argument_list"))
     assert keep.sum() == out.num_nodes == ft.num_nodes - 2
     names = [kind_name(int(k)).split(":")[1] for k in out.kind]
     assert names == ["module", "expression_statement", "call", "identifier", "integer", "call", "identifier",
@@ -79,7 +79,7 @@ def test_splice_hands_children_to_the_grandparent_in_order() -> None:
 def test_splice_handles_chains_of_wrappers_and_deep_trees_without_recursion() -> None:
     src = "sm(" * 3000 + "1" + ")" * 3000
     ft = parse(src, "python", drop_punctuation=True)
-    out, _ = splice(ft, kind_ids("python", ["argument_list"]))
+    out, _ = splice(ft, get_language("python").global_kind_ids("argument_list"))
     assert out.num_nodes == ft.num_nodes - 3000
     assert out.tree_height() == 2 + 3000
 

@@ -38,8 +38,7 @@ def _roles(language: str) -> dict[int, str]:
     table = _role_tables.get(language)
     if table is None:
         lang = get_language(language)
-        table = {lang.global_kind(k): role for name, role in _ROLES.get(language, {}).items()
-                 for k in lang.kind_ids(name)}
+        table = {k: role for name, role in _ROLES.get(language, {}).items() for k in lang.global_kind_ids(name)}
         _role_tables[language] = table
     return table
 

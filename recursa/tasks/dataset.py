@@ -18,7 +18,7 @@ from recursa.tasks.examples import DataError, Example
 from recursa.tasks.listops import brackets_to_sexpr
 from recursa.trees.flatten import FlatTree, parse
 from recursa.trees.languages import get_language
-from recursa.trees.transform import kind_ids, splice
+from recursa.trees.transform import splice
 
 
 def parse_language(example: Example) -> tuple[str, str]:
@@ -47,11 +47,10 @@ def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True, a
     appended to it, one array per tree. ``splice_kinds`` (``language:kind`` names, e.g.
     ``python:argument_list``) are wrapper nodes taken out of the trees (:func:`recursa.trees.transform.splice`).
     """
-    splice_ids: dict[str, np.ndarray] = {}
+    splice_ids: dict[str, list[int]] = {}
     for item in splice_kinds:
         lang_name, _, kind = item.partition(":")
-        ids = kind_ids(lang_name, [kind])
-        splice_ids[lang_name] = np.union1d(splice_ids.get(lang_name, np.zeros(0, np.int64)), ids)
+        splice_ids.setdefault(lang_name, []).extend(get_language(lang_name).global_kind_ids(kind))
     parsers: dict[str, object] = {}
     trees: list[FlatTree] = []
     filled: list[Example] = []
@@ -73,7 +72,7 @@ def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True, a
         if language in splice_ids:
             ft, kept = splice(ft, splice_ids[language])
             values = None if values is None else values[kept]
-        if node_labels is not None and values is not None:
+        if node_labels is not None:
             node_labels.append(values)
         trees.append(_compact(ft))
         filled.append(ex)

@@ -30,7 +30,7 @@ def _operator_mask(language: str) -> np.ndarray:
     mask = _cache.get(language)
     if mask is None:
         lang = get_language(language)
-        ids = [lang.global_kind(k) for name in OPERATOR_KINDS.get(language, ()) for k in lang.kind_ids(name)]
+        ids = lang.global_kind_ids(*OPERATOR_KINDS.get(language, ()))
         mask = np.zeros(1 + lang.offset + lang.kind_count, bool)
         mask[ids] = True
         _cache[language] = mask

@@ -78,6 +78,10 @@ class Language:
             if lang.node_kind_for_id(i) == name and bool(lang.node_kind_is_named(i)) == named
         ]
 
+    def global_kind_ids(self, *names: str) -> list[int]:
+        """Sorted global kind ids of the named kinds called ``names`` (unknown names give nothing)."""
+        return sorted({self.global_kind(k) for name in names for k in self.kind_ids(name)})
+
 
 _REGISTRY: dict[str, Language] = {}
 _ORDER: list[str] = []

@@ -9,23 +9,17 @@ side, as the s-expression ``(MAX 3 (SM 7 8))`` does. Vectorised (pointer jumping
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 import numpy as np
 
 from recursa.trees.batch import _depth_from_parent
 from recursa.trees.flatten import FlatTree
-from recursa.trees.languages import get_language
 
 
-def kind_ids(language: str, names: Iterable[str]) -> np.ndarray:
-    """Global kind ids of ``language``'s named kinds called ``names`` (unknown names are ignored)."""
-    lang = get_language(language)
-    return np.array(sorted({lang.global_kind(k) for name in names for k in lang.kind_ids(name)}), np.int64)
-
-
-def splice(tree: FlatTree, kinds: np.ndarray) -> tuple[FlatTree, np.ndarray]:
-    """``tree`` without the non-root nodes whose global kind is in ``kinds``, and the kept-node mask."""
+def splice(tree: FlatTree, kinds: Sequence[int] | np.ndarray) -> tuple[FlatTree, np.ndarray]:
+    """``tree`` without the non-root nodes whose global kind is in ``kinds`` (e.g.
+    ``get_language("python").global_kind_ids("argument_list")``), and the kept-node mask."""
     n = tree.num_nodes
     keep = ~np.isin(tree.kind, kinds)
     if n:

@@ -18,13 +18,7 @@ from recursa.trees.batch import TreeBatch
 CYCLIC = dict(top_down=True, self_term=True, cyclic_gain=0.3)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one intra-op thread avoids OpenMP spin-waits on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def random_tree(rng: np.random.Generator, height: int, extra: int) -> list[int]:

@@ -18,14 +18,7 @@ from recursa.trees.batch import TreeBatch
 from recursa.trees.flatten import TOKEN_VOCAB, parse
 from recursa.trees.languages import get_language, kind_vocab_size
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one intra-op thread avoids OpenMP spin-waits on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def small_batch() -> TreeBatch:

@@ -41,9 +41,9 @@ def eval_command(data: str, checkpoint: str | None, baseline: str | None, depths
         if threads > 0:
             torch.set_num_threads(threads)
         dev = _device(device)
-        _check_data(data, depths)
+        spec = _task(data, depths)
         models = [_load(checkpoint, dev)] + ([_load(baseline, dev)] if baseline is not None else [])
-        examples, data_name = _examples(data, depths, per_depth, seed)
+        examples, data_name = _examples(data, spec, depths, per_depth, seed)
         reports = [_evaluate(model, name, model_dir, examples, data_name, dev, progress)
                    for model, name, model_dir in models]
     except DataError as exc:
@@ -75,20 +75,17 @@ def eval_command(data: str, checkpoint: str | None, baseline: str | None, depths
 
 
 def _device(name: str) -> Any:
-    import torch
+    from recursa.train.cli_support import resolve_device
 
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError("--device cuda asked for, but no CUDA GPU is available")
     try:
-        return torch.device(name)
-    except RuntimeError:
-        raise InputError(f"unknown device {name!r}") from None
+        return resolve_device(name)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
-def _check_data(data: str, depths: str | None) -> None:
-    """Fail fast (before loading models) on an unknown task or a bad depth range."""
+def _task(data: str, depths: str | None) -> Any:
+    """The task ``data`` names (``None`` for a data file), after checking it and the depth range: called before
+    any model is loaded, so a typo fails fast."""
     from recursa.tasks.io import FORMATS
     from recursa.tasks.registry import get_task, parse_depths
 
@@ -97,38 +94,25 @@ def _check_data(data: str, depths: str | None) -> None:
             parse_depths(depths)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    if Path(data).suffix.lower() in FORMATS and not Path(data).is_file():
-        raise InputError(f"{data}: no such file")
-    if Path(data).suffix.lower() not in FORMATS and not Path(data).exists():
-        try:
-            get_task(data)
-        except KeyError as exc:
-            raise InputError(f"{exc.args[0]}; or give a .jsonl / .tsv file") from None
-
-
-def _examples(data: str, depths: str | None, per_depth: int, seed: int) -> tuple[list[Any], str]:
-    from recursa.tasks.dataset import parse_examples
-    from recursa.tasks.io import FORMATS, read_examples
-    from recursa.tasks.registry import generate, get_task, parse_depths
-
+    if Path(data).suffix.lower() in FORMATS:
+        if not Path(data).is_file():
+            raise InputError(f"{data}: no such file")
+        return None
+    if Path(data).exists():
+        return None
     try:
-        depth_list = parse_depths(depths) if depths else None
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-    if Path(data).suffix.lower() in FORMATS or Path(data).exists():
-        examples = read_examples(data)
-        if depth_list is not None:
-            if any(e.depth < 0 for e in examples):
-                _, examples = parse_examples(examples)
-            examples = [e for e in examples if e.depth in set(depth_list)]
-            if not examples:
-                raise InputError(f"{data}: no examples of depth {depths}")
-        return examples, data
-    try:
-        spec = get_task(data)
+        return get_task(data)
     except KeyError as exc:
         raise InputError(f"{exc.args[0]}; or give a .jsonl / .tsv file") from None
-    depth_list = depth_list or list(spec.eval_depths)
+
+
+def _examples(data: str, spec: Any, depths: str | None, per_depth: int, seed: int) -> tuple[list[Any], str]:
+    from recursa.tasks.io import read_examples
+    from recursa.tasks.registry import generate, parse_depths
+
+    if spec is None:
+        return read_examples(data, depths), data
+    depth_list = parse_depths(depths) if depths else list(spec.eval_depths)
     return generate(spec, depth_list, per_depth, seed=seed, split="eval"), f"{spec.name} (seed {seed})"
 
 

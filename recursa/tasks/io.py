@@ -34,13 +34,26 @@ def data_format(path: str | Path) -> str:
     return fmt
 
 
-def read_examples(path: str | Path) -> list[Example]:
-    """All examples of a ``.jsonl`` or ``.tsv`` file (depth ``-1`` where the file gives none)."""
+def read_examples(path: str | Path, depths: str | None = None) -> list[Example]:
+    """All examples of a ``.jsonl`` or ``.tsv`` file (depth ``-1`` where the file gives none).
+
+    ``depths`` (a range such as ``1-5,8``): only the examples of those depths, computed from the parse where
+    the file gives none; a :class:`DataError` when none is left."""
     fmt = data_format(path)
     lines = _read_lines(path)
     examples = _parse_jsonl(lines, str(path)) if fmt == "jsonl" else _parse_tsv(lines, str(path))
     if not examples:
         raise DataError(str(path), "no examples in file")
+    if depths:
+        from recursa.tasks.dataset import parse_examples
+        from recursa.tasks.registry import parse_depths
+
+        keep = set(parse_depths(depths))
+        if any(e.depth < 0 for e in examples):
+            _, examples = parse_examples(examples)
+        examples = [e for e in examples if e.depth in keep]
+        if not examples:
+            raise DataError(str(path), f"no examples of depth {depths}")
     return examples
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from recursa.tasks.examples import DataError, Example
+from recursa.tasks.examples import Example
 from recursa.tasks.io import read_examples
 from recursa.tasks.registry import generate, get_task, parse_depths
 from recursa.train import checkpoint as ckpt
@@ -141,29 +141,13 @@ def training_examples(config: TrainConfig) -> tuple[list[Example], int]:
     """The examples a run trains on, and the number of classes."""
     path = Path(config.task)
     if path.suffix.lower() in (".jsonl", ".tsv"):
-        examples = read_examples(path)
-        if config.depths:
-            keep = set(parse_depths(config.depths))
-            if any(e.depth < 0 for e in examples):
-                from recursa.tasks.dataset import parse_examples
-
-                _, examples = parse_examples(examples)
-            examples = [e for e in examples if e.depth in keep]
-            if not examples:
-                raise DataError(str(path), f"no examples of depth {config.depths}")
+        examples = read_examples(path, config.depths or None)
         return examples, max(10, max(e.label for e in examples) + 1)
     spec = get_task(config.task)
     depths = parse_depths(config.depths) if config.depths else list(range(spec.train_depths[0],
                                                                              spec.train_depths[1] + 1))
     per = math.ceil(config.train_size / (len(depths) * len(spec.syntaxes)))
     return generate(spec, depths, per, seed=config.seed, split="train"), spec.num_labels
-
-
-def _num_labels(config: TrainConfig) -> int:
-    """Classes of the task (or of a data file: at least 10, more if its labels need them)."""
-    if Path(config.task).suffix.lower() in (".jsonl", ".tsv"):
-        return training_examples(config)[1]
-    return get_task(config.task).num_labels
 
 
 def heldout_examples(config: TrainConfig) -> list[Example]:
@@ -203,13 +187,12 @@ class BatchSampler:
 # ---- the loop --------------------------------------------------------------------------------------
 
 def _device(name: str, dist: DistInfo) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise TrainError("--device cuda asked for, but no CUDA GPU is available")
-        return torch.device("cuda", dist.local_rank)
-    return torch.device(name)
+    from recursa.train.cli_support import resolve_device
+
+    try:
+        return resolve_device(name, dist.local_rank)
+    except ValueError as exc:
+        raise TrainError(str(exc)) from None
 
 
 def build_model(config: TrainConfig, num_labels: int) -> TaskModel:
@@ -276,15 +259,15 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
 
 
 def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
+    device = _device(config.device, dist)  # before the run directory is written: a bad --device leaves nothing
     config, resume_from = _prepare_run(config, resume, dist)
     run = Path(config.output)
     if config.threads > 0:
         torch.set_num_threads(config.threads)
-    device = _device(config.device, dist)
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
 
-    num_labels = _num_labels(config)
+    examples, num_labels = training_examples(config)  # data files: classes from their labels
     if resume_from is not None:
         if dist.is_main:
             ckpt.remove_partial_checkpoints(run)
@@ -296,7 +279,6 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
         state, start_step = None, 0
     module = model.module.to(device)
     module.train()
-    examples, _ = training_examples(config)
     dataset = model.dataset(examples, training=True)
     heldout = model.dataset(heldout_examples(config)) if config.eval_every > 0 else None
 

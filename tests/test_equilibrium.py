@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from recursa.equilibrium.bench import random_tree
 from recursa.equilibrium.block import TreeBlock
 from recursa.equilibrium.implicit import TreeMap
 from recursa.equilibrium.memory import peak_saved_bytes
@@ -21,33 +22,10 @@ CYCLIC = dict(top_down=True, self_term=True, cyclic_gain=0.3)
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def random_tree(rng: np.random.Generator, height: int, extra: int) -> list[int]:
-    """Pre-order parent list of a random tree of exactly ``height``: a spine plus ``extra`` random nodes."""
-    parent = [-1] + list(range(height))
-    depth = list(range(height + 1))
-    for _ in range(extra if height > 0 else 0):
-        p = int(rng.integers(0, len(parent)))
-        while depth[p] >= height:
-            p = int(rng.integers(0, len(parent)))
-        parent.append(p)
-        depth.append(depth[p] + 1)
-    # relabel into pre-order (children after parents, siblings in insertion order)
-    kids: list[list[int]] = [[] for _ in parent]
-    for v, p in enumerate(parent):
-        if p >= 0:
-            kids[p].append(v)
-    order, stack = [], [0]
-    while stack:
-        v = stack.pop()
-        order.append(v)
-        stack.extend(reversed(kids[v]))
-    new = {v: i for i, v in enumerate(order)}
-    return [-1 if parent[v] < 0 else new[parent[v]] for v in order]
-
-
 def mixed_batch(heights: list[int], seed: int = 0, extra: int = 6) -> TreeBatch:
     rng = np.random.default_rng(seed)
-    parents = [random_tree(rng, h, extra) for h in heights]
+    # a spine of exactly height h plus ``extra`` random nodes (none for a lone root)
+    parents = [random_tree(rng, h, h + 1 + (extra if h else 0)).tolist() for h in heights]
     kinds = [list(rng.integers(1, 50, len(p))) for p in parents]
     tokens = [list(rng.integers(0, 300, len(p))) for p in parents]
     return TreeBatch.from_parent_lists(parents, kinds=kinds, tokens=tokens)

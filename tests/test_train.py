@@ -155,6 +155,14 @@ def test_kill_9_during_training_then_resume(tmp_path: Path) -> None:
 def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1",
                       MASTER_PORT=str(port))
+    if rank == 1:  # rank 1 looks at the run directory late, after rank 0 could have written into it
+        looked = ckpt.list_checkpoints
+
+        def late(run: Path) -> list[Path]:
+            time.sleep(1.0)
+            return looked(run)
+
+        ckpt.list_checkpoints = late  # type: ignore[assignment]
     cfg = TrainConfig(task="listops", output=os.path.join(out, "run"), steps=6, checkpoint_every=3,
                       device="cpu", **RECIPE)
     result = train(cfg)

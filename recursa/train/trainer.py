@@ -238,7 +238,11 @@ def _prepare_run(config: TrainConfig, resume: bool, dist: DistInfo) -> tuple[Tra
         saved = TrainConfig.from_json(json.loads(saved_path.read_text(encoding="utf-8")))
         merged = TrainConfig(**{**saved.to_json(), **{k: getattr(config, k) for k in RESUMABLE_OPTIONS}})
         return merged, latest
-    if ckpt.list_checkpoints(run) or saved_path.exists():
+    occupied = bool(ckpt.list_checkpoints(run)) or saved_path.exists()
+    # Every rank looks before rank 0 writes: a rank that looked after the write would refuse the run it
+    # is part of. All ranks see the same directory here, so they all raise or none does.
+    barrier(dist)
+    if occupied:
         raise TrainError(f"{run} already holds a training run: pass --resume to continue it, "
                          "or choose another --output")
     if dist.is_main:

@@ -137,7 +137,7 @@ def test_kill_9_during_training_then_resume(tmp_path: Path) -> None:
     saved = json.loads((run / "train_config.json").read_text())["reasoner"]
     assert saved == {**REASONER_DEFAULTS, "ffn_mult": 1.0}  # the CLI starts from the recipe, --set on top
     for c in ckpt.list_checkpoints(run):  # every published checkpoint is complete and loads
-        load_model(c)
+        assert int(load_model(c).module.value_counts.min()) > 0  # with the value snap's centroids
         torch.load(c / "training_state.pt", weights_only=True)
 
     target = killed_at + 4
@@ -184,6 +184,11 @@ def test_ddp_two_cpu_processes_keep_identical_parameters(tmp_path: Path) -> None
     assert s0.keys() == s1.keys()
     changed = 0
     for k in s0:
+        if k.startswith("value_"):
+            # the value snap's running statistics: DDP hands every rank rank 0's at each forward, then each
+            # rank folds in its own batch; what is saved is rank 0's. Both ranks tracked something.
+            assert int(s0[k].abs().sum()) > 0 and int(s1[k].abs().sum()) > 0, k
+            continue
         torch.testing.assert_close(s0[k], s1[k], rtol=0, atol=0, msg=k)
         changed += int(not torch.equal(s0[k], initial[k]))
     assert changed > 0  # they trained, and stayed equal

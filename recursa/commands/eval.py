@@ -27,9 +27,12 @@ from recursa.train.cli_support import InputError
               help="Draw accuracy and iterations vs depth into this PNG.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="CPU threads for torch (0 = default).")
+@click.option("--snap/--no-snap", default=True, show_default=True,
+              help="The reasoner's value snap at inference (--no-snap: the ablation without it).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def eval_command(data: str, checkpoint: str | None, baseline: str | None, depths: str | None, per_depth: int,
-                 seed: int, as_json: bool, plot: str | None, device: str, threads: int, progress: bool) -> None:
+                 seed: int, as_json: bool, plot: str | None, device: str, threads: int, snap: bool,
+                 progress: bool) -> None:
     """Evaluate a model on a task (listops, listops-python, listops-brackets, arith, ...) or on a data FILE
     (.jsonl, or ListOps .tsv in any of the published layouts). Generated examples come from the task's
     evaluation split, which never shares an example with training."""
@@ -43,6 +46,8 @@ def eval_command(data: str, checkpoint: str | None, baseline: str | None, depths
         dev = _device(device)
         spec = _task(data, depths)
         models = [_load(checkpoint, dev)] + ([_load(baseline, dev)] if baseline is not None else [])
+        for model, _, _ in models:
+            model.set_value_snap(snap)
         examples, data_name = _examples(data, spec, depths, per_depth, seed)
         reports = [_evaluate(model, name, model_dir, examples, data_name, dev, progress)
                    for model, name, model_dir in models]
@@ -150,6 +155,8 @@ def _evaluate(model: Any, name: str, model_dir: Path, examples: list[Any], data_
     try:
         extra = {"model_dir": str(model_dir), "model_kind": model.kind, **_train_info(model_dir)}
         extra["parameters"] = model.parameter_counts()
+        if model.kind == "recursa":
+            extra["value_snap"] = model.value_snap
         return evaluate_dataset(model, dataset, f"{model.kind}: {name}", data_name, dev,
                                 progress=bar.update if bar else None, extra=extra)
     finally:

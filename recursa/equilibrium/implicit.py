@@ -34,6 +34,23 @@ class TreeMap:
         return self.block.step(self.ctx, z, ns)
 
 
+class SnappedTreeMap(TreeMap):
+    """``z -> f(z)`` whose outputs at the ``mask`` nodes pass through ``snap`` (the value snap at inference).
+
+    ``snap`` maps states to states row by row; it is applied to every node of a set and kept where ``mask``
+    says (no host sync per level). A bottom-up block stays acyclic: the fixed point is still reached in
+    height + 1 steps."""
+
+    def __init__(self, block: TreeBlock, ctx: BlockContext, graph: TreeGraph, mask: torch.Tensor,
+                 snap: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        super().__init__(block, ctx, graph)
+        self.mask, self.snap = mask, snap
+
+    def f(self, z: torch.Tensor, ns: NodeSet) -> torch.Tensor:
+        out = super().f(z, ns)
+        return torch.where(self.mask[ns.rows].unsqueeze(-1), self.snap(out), out)
+
+
 class AdjointMap:
     """``g -> J_f(z*)^T g + grad`` (the adjoint problem of implicit differentiation).
 

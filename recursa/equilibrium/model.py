@@ -8,6 +8,7 @@ backward mode (see :mod:`recursa.equilibrium.implicit`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from recursa.equilibrium.block import (
 )
 from recursa.equilibrium.implicit import (
     BACKWARD_MODES,
+    SnappedTreeMap,
     TreeMap,
     attach_implicit,
     phantom_steps,
@@ -40,7 +42,7 @@ from recursa.equilibrium.solvers import SOLVERS, STOP_MODES, SolverStats, solve
 from recursa.equilibrium.structure import tree_graph
 from recursa.trees.batch import TreeBatch
 from recursa.trees.flatten import TOKEN_VOCAB
-from recursa.trees.languages import kind_vocab_size, languages
+from recursa.trees.languages import kind_vocab_size, languages, qualified_kind_ids
 
 # Keys that transformers itself hands to a config's __post_init__ (from saved configs or loading options).
 _TRANSFORMERS_KEYS = frozenset({
@@ -96,7 +98,9 @@ class RecursaConfig(PreTrainedConfig):
     Hutchinson Jacobian penalty to the training loss. Heads: ``readout`` (root | expression: the node a tree's
     label is read from, see :func:`readout_nodes`), ``node_loss_weight`` (weight of the per-node value loss that
     :class:`RecursaForTreeClassification` adds when it is given ``node_labels``), ``value_consistency_weight``
-    (weight of :func:`value_consistency` on the labelled nodes' states). Inputs: ``splice_kinds``
+    (weight of :func:`value_consistency` on the labelled nodes' states), ``snap_kinds`` (``language:kind``
+    nodes that carry a value: at inference the state of each is replaced by the centroid of the value the head
+    reads from it, see :class:`RecursaForTreeClassification`). Inputs: ``splice_kinds``
     (``language:kind`` wrapper nodes the data pipeline takes out of trees before batching, see
     :mod:`recursa.trees.transform`; recorded here so a saved model is fed the trees it was trained on).
     """
@@ -135,6 +139,7 @@ class RecursaConfig(PreTrainedConfig):
     classifier_dropout: float = 0.0
     readout: str = "root"
     splice_kinds: list[str] | None = None
+    snap_kinds: list[str] | None = None
     node_loss_weight: float = 0.0
     value_consistency_weight: float = 0.0
 
@@ -164,12 +169,15 @@ class RecursaConfig(PreTrainedConfig):
         need(self.readout in READOUTS, f"readout must be one of {READOUTS}")
         need(self.node_loss_weight >= 0 and self.value_consistency_weight >= 0,
              "node_loss_weight and value_consistency_weight must be >= 0")
-        if self.splice_kinds is None:
-            self.splice_kinds = []
         known = {lang.name for lang in languages()}
-        need(all(isinstance(k, str) and k.partition(":")[0] in known and k.partition(":")[2]
-                 for k in self.splice_kinds),
-             f"splice_kinds are 'language:kind' names, e.g. python:argument_list (languages: {sorted(known)})")
+        for key, example in (("splice_kinds", "python:argument_list"), ("snap_kinds", "python:call")):
+            names = getattr(self, key)
+            if names is None:
+                names = []
+                setattr(self, key, names)
+            need(isinstance(names, list) and all(isinstance(k, str) and k.partition(":")[0] in known
+                                                 and k.partition(":")[2] for k in names),
+                 f"{key} are 'language:kind' names, e.g. {example} (languages: {sorted(known)})")
         need(0.0 < self.damping <= 1.0, "damping must be in (0, 1]")
         need(0.0 < self.phantom_damping <= 1.0, "phantom_damping must be in (0, 1]")
         need(self.phantom_steps >= 1, "phantom_steps must be >= 1")
@@ -259,13 +267,17 @@ class RecursaModel(RecursaPreTrainedModel):
                                layer_norm_eps=config.layer_norm_eps, aggregation=config.aggregation,
                                child_norm=config.child_norm)
         self.last_backward_stats: SolverStats | None = None
+        self.snap_kind_ids = qualified_kind_ids(config.snap_kinds or [])  # global kinds that carry a value
         self.post_init()
 
     def _record_backward(self, stats: SolverStats) -> None:
         self.last_backward_stats = stats
 
     def forward(self, batch: TreeBatch, z0: torch.Tensor | None = None, trace: bool = False,
-                **kwargs: Any) -> RecursaOutput:
+                snap: Callable[[torch.Tensor], torch.Tensor] | None = None, **kwargs: Any) -> RecursaOutput:
+        """``snap``: a map of states applied, after every application of the block, to the nodes of
+        ``config.snap_kinds`` (the value snap). A snapped solve runs without autograd: its states carry no
+        gradient (the snap is piecewise constant)."""
         if kwargs:
             raise TypeError(f"unexpected arguments: {', '.join(sorted(kwargs))}")
         if not isinstance(batch, TreeBatch):
@@ -292,7 +304,12 @@ class RecursaModel(RecursaPreTrainedModel):
             opts["cold_start"] = cold
         needs_grad = torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters())
         jac_loss = None
-        if needs_grad and cfg.backward == "unrolled":
+        if snap is not None and self.snap_kind_ids:
+            mask = torch.isin(batch.kind, torch.tensor(self.snap_kind_ids, device=batch.device))
+            with torch.no_grad():
+                z_star, stats = solve(cfg.solver, SnappedTreeMap(self.block, ctx, graph, mask, snap), z0, **opts)
+            node_states = z_star
+        elif needs_grad and cfg.backward == "unrolled":
             z_star, stats = solve(cfg.solver, TreeMap(self.block, ctx, graph), z0, **opts)
             node_states = z_star
         else:
@@ -345,20 +362,61 @@ def value_consistency(states: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
     sub-expression: a parent then computes on inputs it has seen at depth 1. Without this pull, states of
     computed values drift from those of literals and every level adds a little error."""
     states = states.float()  # batch means in full precision under bf16 autocast
-    num = int(labels.max()) + 1
+    means, _ = label_means(states, labels, int(labels.max()) + 1)
+    return (states - means[labels]).pow(2).mean()
+
+
+def label_means(states: torch.Tensor, labels: torch.Tensor, num: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean state of each label ``0..num-1`` (zeros where absent) and how many states have it."""
+    counts = torch.bincount(labels, minlength=num)
     sums = states.new_zeros(num, states.shape[-1]).index_add_(0, labels, states)
-    counts = torch.bincount(labels, minlength=num).clamp_min(1).unsqueeze(-1).to(states.dtype)
-    return (states - (sums / counts)[labels]).pow(2).mean()
+    return sums / counts.clamp_min(1).unsqueeze(-1).to(states.dtype), counts
+
+
+CENTROID_MOMENTUM = 0.01
 
 
 class RecursaForTreeClassification(RecursaPreTrainedModel):
-    """One label per tree, read from the root's equilibrium state."""
+    """One label per tree, read from the root's equilibrium state.
+
+    **Value snap** (``config.snap_kinds``): in training, a running mean (momentum :data:`CENTROID_MOMENTUM`) of
+    the states of the labelled nodes of each value is kept in the ``value_centroids`` buffer (saved with the
+    weights). In evaluation mode every node of a snap kind has its state replaced, after each application of
+    the block, by the centroid of the value the head reads from it (values never seen in training are left
+    alone). A parent then computes on exactly the states it saw at depth 1 instead of on states that drift a
+    little further from them at every level: the error of a deep tree stops compounding. ``value_snap =
+    False`` turns it off for an ablation.
+    """
 
     def __init__(self, config: RecursaConfig) -> None:
         super().__init__(config)
         self.recursa = RecursaModel(config)
         self.head = _Head(config)
+        self.value_snap = True
+        if config.snap_kinds:
+            self.register_buffer("value_centroids", torch.zeros(config.num_labels, config.hidden_size))
+            self.register_buffer("value_counts", torch.zeros(config.num_labels, dtype=torch.long))
         self.post_init()
+
+    @property
+    def snapping(self) -> bool:
+        """Whether a forward pass snaps value nodes (evaluation mode, ``snap_kinds`` set, ``value_snap``)."""
+        return not self.training and self.value_snap and bool(self.config.snap_kinds)
+
+    def snap_states(self, states: torch.Tensor) -> torch.Tensor:
+        """Each state replaced by the centroid of the value the head reads from it (where one was seen)."""
+        pred = self.head(states).argmax(-1)
+        seen = (self.value_counts[pred] > 0).unsqueeze(-1)
+        return torch.where(seen, self.value_centroids[pred].to(states.dtype), states)
+
+    @torch.no_grad()
+    def _track_centroids(self, states: torch.Tensor, labels: torch.Tensor) -> None:
+        means, counts = label_means(states.float(), labels, self.value_centroids.shape[0])
+        first = (self.value_counts == 0).unsqueeze(-1)
+        rate = torch.where(first, 1.0, CENTROID_MOMENTUM)
+        moved = self.value_centroids + rate * (means - self.value_centroids)
+        self.value_centroids.copy_(torch.where((counts > 0).unsqueeze(-1), moved, self.value_centroids))
+        self.value_counts += counts
 
     @property
     def last_backward_stats(self) -> SolverStats | None:
@@ -368,7 +426,7 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
                 trace: bool = False, node_labels: torch.Tensor | None = None) -> RecursaOutput:
         """``labels``: one class per tree. ``node_labels``: one class per node in batch order (``-100`` =
         none); with ``config.node_loss_weight > 0`` their cross-entropy, read through the same head, is added."""
-        out = self.recursa(batch, z0=z0, trace=trace)
+        out = self.recursa(batch, z0=z0, trace=trace, snap=self.snap_states if self.snapping else None)
         logits = self.head(out.tree_states)
         loss = None
         if labels is not None:
@@ -385,6 +443,8 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
                 if bool(keep.any()):
                     z, y = out.node_states[keep], node_labels[keep]
                     loss = loss + weight * F.cross_entropy(self.head(z), y)
+                    if self.training and self.config.snap_kinds:
+                        self._track_centroids(z.detach(), y)
                     if self.config.value_consistency_weight > 0:
                         loss = loss + self.config.value_consistency_weight * value_consistency(z, y)
             if out.jac_loss is not None:

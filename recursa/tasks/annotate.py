@@ -34,6 +34,11 @@ _ROLES: dict[str, dict[str, str]] = {
 _role_tables: dict[str, dict[int, str]] = {}
 
 
+def value_kinds() -> list[str]:
+    """``language:kind`` names of the nodes that carry a value (the reasoner's ``snap_kinds`` for these tasks)."""
+    return [f"{language}:{kind}" for language, roles in _ROLES.items() for kind in roles]
+
+
 def _roles(language: str) -> dict[int, str]:
     table = _role_tables.get(language)
     if table is None:

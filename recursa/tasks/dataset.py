@@ -17,7 +17,7 @@ from recursa.tasks.depth import operator_depth
 from recursa.tasks.examples import DataError, Example
 from recursa.tasks.listops import brackets_to_sexpr
 from recursa.trees.flatten import FlatTree, parse
-from recursa.trees.languages import get_language
+from recursa.trees.languages import get_language, qualified_kind_ids
 from recursa.trees.transform import splice
 
 
@@ -47,10 +47,7 @@ def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True, a
     appended to it, one array per tree. ``splice_kinds`` (``language:kind`` names, e.g.
     ``python:argument_list``) are wrapper nodes taken out of the trees (:func:`recursa.trees.transform.splice`).
     """
-    splice_ids: dict[str, list[int]] = {}
-    for item in splice_kinds:
-        lang_name, _, kind = item.partition(":")
-        splice_ids.setdefault(lang_name, []).extend(get_language(lang_name).global_kind_ids(kind))
+    splice_ids = qualified_kind_ids(splice_kinds)  # global ids: one language's never match another's trees
     parsers: dict[str, object] = {}
     trees: list[FlatTree] = []
     filled: list[Example] = []
@@ -69,8 +66,8 @@ def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True, a
         if ex.depth < 0:
             ex = replace(ex, depth=operator_depth(ft))
         values = node_values(ft, text) if node_labels is not None else None
-        if language in splice_ids:
-            ft, kept = splice(ft, splice_ids[language])
+        if splice_ids:
+            ft, kept = splice(ft, splice_ids)
             values = None if values is None else values[kept]
         if node_labels is not None:
             node_labels.append(values)

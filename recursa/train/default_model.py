@@ -32,6 +32,7 @@ from recursa.train.plots import plot_depth_curves
 from recursa.train.trainer import REASONER_DEFAULTS, TrainConfig, train
 
 TARGETS = {8: 0.995, 12: 0.99, 20: 0.98}
+NO_SNAP = "recursa without value snap"
 TARGET_SPEARMAN = 0.95
 TARGET_FAILURES = 0.005
 
@@ -91,17 +92,20 @@ def main(argv: list[str] | None = None) -> int:
     depths = parse_depths(args.eval_depths)
     examples = generate(args.task, depths, args.per_depth, seed=args.eval_seed, split="eval")
     reports: dict[str, EvalReport] = {}
+    data = f"{args.task} eval split, seed {args.eval_seed}, {args.per_depth} per depth and syntax"
     for kind, info in runs.items():
         model = load_model(info["checkpoint"], "cuda" if torch.cuda.is_available() and args.device != "cpu"
                            else "cpu")
-        t0 = time.time()
-        reports[kind] = evaluate_dataset(model, model.dataset(examples), kind, f"{args.task} eval split, seed "
-                                         f"{args.eval_seed}, {args.per_depth} per depth and syntax",
-                                         next(model.module.parameters()).device,
-                                         extra={"model_kind": kind, "parameters": model.parameter_counts(),
-                                                "describe": model.describe()})
-        info["eval_seconds"] = round(time.time() - t0, 1)
-        print(f"evaluated {kind} in {info['eval_seconds']} s", file=sys.stderr)
+        dataset = model.dataset(examples)
+        variants = [(kind, True)] + ([(NO_SNAP, False)] if model.value_snap else [])
+        for name, snap in variants:  # the reasoner also without its value snap: what the snap contributes
+            model.set_value_snap(snap)
+            t0 = time.time()
+            reports[name] = evaluate_dataset(model, dataset, name, data, next(model.module.parameters()).device,
+                                             extra={"model_kind": name, "parameters": model.parameter_counts(),
+                                                    "describe": model.describe()})
+            info["eval_seconds" if snap else "eval_seconds_no_snap"] = round(time.time() - t0, 1)
+            print(f"evaluated {name} in {round(time.time() - t0, 1)} s", file=sys.stderr)
 
     out.mkdir(parents=True, exist_ok=True)
     ckpt_dir = Path(runs["recursa"]["checkpoint"])
@@ -196,9 +200,10 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         f"--layers {args.baseline_layers} --lr {args.baseline_lr}"
         + (f" --steps {args.baseline_steps}" if args.baseline_steps else "") + "` and without `--set`.",
         "",
-        f"- Device: {training['device']}; no GPU was available for this build, and the 2-core machine was shared "
-        "with other jobs, so the times below are CPU wall times under load. The run is sized for a few minutes on "
-        "an H100-class GPU (an estimate: not measured here).",
+        f"- Device: {training['device']}"
+        + ("; no GPU was available for this build, and the 2-core machine was shared with other jobs, so the "
+           "times below are CPU wall times under load. The run is sized for a few minutes on an H100-class GPU "
+           "(an estimate: not measured here)." if training["device"].startswith("CPU") else "."),
         f"- Data: task `{cfg['task']}`, training split, depths 1-5, {cfg['train_size']} generated examples (seed "
         f"{cfg['seed']}), batches drawn with replacement; evaluation examples come from the disjoint evaluation "
         "split (a hash of each expression decides its split), so no evaluation example was seen in training.",
@@ -219,6 +224,13 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         "that would erase multiplicities (`aggregation`, `child_norm`); a Python call's argument list is spliced "
         "out so an operator and its operands meet at one node, as in the bracket form (`splice_kinds`).",
     ]
+    if cfg["reasoner"].get("snap_kinds"):
+        lines.append(
+            "- Value snap (`snap_kinds`, on at inference): training keeps a running mean of the states of each value "
+            "(the centroids, saved with the weights); in evaluation the state of every value-carrying node is "
+            "replaced, after each application of the block, by the centroid of the value the head reads from it. A "
+            "parent then computes on the states it saw at depth 1, so errors stop compounding with depth. The "
+            f"table shows the same weights without it (`{NO_SNAP}`; `recursa eval --no-snap`).")
     if "transformer" in reports:
         b_desc = reports["transformer"].extra.get("describe", {})
         b_cfg = training["runs"]["transformer"]["config"]

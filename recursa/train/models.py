@@ -89,6 +89,10 @@ class TaskModel(ABC):
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.parameter_counts()}
 
+    def set_value_snap(self, on: bool) -> None:
+        """Turn the reasoner's value snap on or off (nothing for models without one)."""
+        return None
+
 
 @dataclass
 class ReasonerInputs:
@@ -112,6 +116,16 @@ class ReasonerModel(TaskModel):
 
         config = RecursaConfig(hidden_size=hidden_size, num_labels=num_labels, **options)
         return cls(RecursaForTreeClassification(config))
+
+    @property
+    def value_snap(self) -> bool:
+        """Whether evaluation snaps value nodes (see ``RecursaForTreeClassification``)."""
+        return bool(getattr(self.module.config, "snap_kinds", None)) and bool(getattr(self.module, "value_snap",
+                                                                                     False))
+
+    def set_value_snap(self, on: bool) -> None:
+        if hasattr(self.module, "value_snap"):
+            self.module.value_snap = on
 
     @property
     def node_loss(self) -> bool:
@@ -152,8 +166,9 @@ class ReasonerModel(TaskModel):
     def describe(self) -> dict[str, Any]:
         cfg = self.module.config
         keys = ("hidden_size", "aggregation", "child_norm", "readout", "node_loss_weight",
-                "value_consistency_weight", "splice_kinds", "solver", "max_iter", "tol", "backward")
-        return {**super().describe(), **{k: getattr(cfg, k) for k in keys if hasattr(cfg, k)}}
+                "value_consistency_weight", "splice_kinds", "snap_kinds", "solver", "max_iter", "tol", "backward")
+        return {**super().describe(), **{k: getattr(cfg, k) for k in keys if hasattr(cfg, k)},
+                "value_snap": self.value_snap}
 
 
 class BaselineModel(TaskModel):

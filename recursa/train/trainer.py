@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from recursa.tasks.annotate import value_kinds
 from recursa.tasks.examples import Example
 from recursa.tasks.io import read_examples
 from recursa.tasks.registry import generate, get_task, parse_depths
@@ -48,7 +49,7 @@ RESUMABLE_OPTIONS = {"steps", "checkpoint_every", "keep_checkpoints", "log_every
 #: name. ``RecursaConfig``'s own defaults stay the plain encoder that ``recursa analyze`` uses.
 REASONER_DEFAULTS: dict[str, Any] = {"readout": "expression", "node_loss_weight": 1.0,
                                      "value_consistency_weight": 1.0, "aggregation": "fold", "child_norm": "none",
-                                     "splice_kinds": ["python:argument_list"]}
+                                     "splice_kinds": ["python:argument_list"], "snap_kinds": value_kinds()}
 
 
 class TrainError(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,16 @@ class Language:
     def global_kind_ids(self, *names: str) -> list[int]:
         """Sorted global kind ids of the named kinds called ``names`` (unknown names give nothing)."""
         return sorted({self.global_kind(k) for name in names for k in self.kind_ids(name)})
+
+
+def qualified_kind_ids(names: Sequence[str]) -> list[int]:
+    """Sorted global kind ids of ``language:kind`` names (e.g. ``python:call``); unknown languages raise
+    ``KeyError`` via :func:`get_language`, unknown kinds give nothing."""
+    ids: set[int] = set()
+    for item in names:
+        lang_name, _, kind = item.partition(":")
+        ids.update(get_language(lang_name).global_kind_ids(kind))
+    return sorted(ids)
 
 
 _REGISTRY: dict[str, Language] = {}

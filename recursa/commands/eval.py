@@ -155,8 +155,7 @@ def _evaluate(model: Any, name: str, model_dir: Path, examples: list[Any], data_
     try:
         extra = {"model_dir": str(model_dir), "model_kind": model.kind, **_train_info(model_dir)}
         extra["parameters"] = model.parameter_counts()
-        if model.kind == "recursa":
-            extra["value_snap"] = model.value_snap
+        extra["value_snap"] = model.value_snap
         return evaluate_dataset(model, dataset, f"{model.kind}: {name}", data_name, dev,
                                 progress=bar.update if bar else None, extra=extra)
     finally:

@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             model.set_value_snap(snap)
             t0 = time.time()
             reports[name] = evaluate_dataset(model, dataset, name, data, next(model.module.parameters()).device,
-                                             extra={"model_kind": name, "parameters": model.parameter_counts(),
+                                             extra={"model_kind": name, "value_snap": model.value_snap,
+                                                    "parameters": model.parameter_counts(),
                                                     "describe": model.describe()})
             info["eval_seconds" if snap else "eval_seconds_no_snap"] = round(time.time() - t0, 1)
             print(f"evaluated {name} in {round(time.time() - t0, 1)} s", file=sys.stderr)

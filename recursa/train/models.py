@@ -89,6 +89,11 @@ class TaskModel(ABC):
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.parameter_counts()}
 
+    @property
+    def value_snap(self) -> bool:
+        """Whether evaluation snaps value nodes (only a reasoner with ``snap_kinds`` does)."""
+        return False
+
     def set_value_snap(self, on: bool) -> None:
         """Turn the reasoner's value snap on or off (nothing for models without one)."""
         return None
@@ -119,7 +124,7 @@ class ReasonerModel(TaskModel):
 
     @property
     def value_snap(self) -> bool:
-        """Whether evaluation snaps value nodes (see ``RecursaForTreeClassification``)."""
+        """See ``RecursaForTreeClassification`` (the value snap)."""
         return bool(getattr(self.module.config, "snap_kinds", None)) and bool(getattr(self.module, "value_snap",
                                                                                      False))
 

@@ -77,6 +77,10 @@ def test_eval_without_checkpoint_uses_the_shipped_model() -> None:
     assert code == 0, out
     rep = json.loads(out)
     assert rep["model_kind"] == "recursa" and rep["n"] == 12
+    assert rep["value_snap"] is True  # the shipped model snaps value nodes at inference
+    code, out = run("eval", "listops", "--depths", "1", "--per-depth", "3", "--json", "--no-progress", "--no-snap")
+    assert code == 0, out
+    assert json.loads(out)["value_snap"] is False
 
 
 @pytest.mark.parametrize("args, message", [

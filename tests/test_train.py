@@ -111,6 +111,36 @@ def test_a_crash_while_writing_a_checkpoint_leaves_the_previous_one_in_use(tmp_p
     assert ckpt.resolve_model_dir(tmp_path) == tmp_path / "checkpoints" / "step-0000005"
 
 
+def test_a_kill_while_old_checkpoints_are_deleted_never_leaves_a_listed_incomplete_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def write(d: Path) -> None:
+        (d / "config.json").write_text("{}")
+        (d / "model.safetensors").write_bytes(b"weights")
+
+    class Killed(BaseException):
+        pass
+
+    def dies_midway(path: Path, ignore_errors: bool = False) -> None:
+        next(Path(path).glob("*.safetensors")).unlink()  # the first file is gone, then the process is killed
+        raise Killed
+
+    ckpt.save_checkpoint(tmp_path, 1, write, {}, keep=1)
+    ckpt.save_checkpoint(tmp_path, 2, write, {}, keep=0)
+    monkeypatch.setattr(ckpt.shutil, "rmtree", dies_midway)
+    with pytest.raises(Killed):
+        ckpt.save_checkpoint(tmp_path, 3, write, {}, keep=1)  # prunes step 1 and 2
+    listed = ckpt.list_checkpoints(tmp_path)
+    assert listed and all((c / "model.safetensors").is_file() and (c / "trainer_state.json").is_file()
+                          for c in listed)
+    monkeypatch.undo()
+    assert ckpt.remove_partial_checkpoints(tmp_path)  # the half-deleted one is a leftover, removed on resume
+    with pytest.raises(Killed):  # and a checkpoint saved again at its own step is replaced the same way
+        monkeypatch.setattr(ckpt.shutil, "rmtree", dies_midway)
+        ckpt.save_checkpoint(tmp_path, 3, write, {}, keep=0)
+    assert all((c / "model.safetensors").is_file() for c in ckpt.list_checkpoints(tmp_path))
+    assert ckpt.latest_checkpoint(tmp_path).name == "step-0000003"
+
+
 def _latest_step(run: Path) -> int:
     latest = ckpt.latest_checkpoint(run)
     return int(json.loads((latest / "trainer_state.json").read_text())["step"]) if latest else 0

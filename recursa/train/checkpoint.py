@@ -10,7 +10,8 @@ Layout of a run directory::
 
 A checkpoint is first written into ``checkpoints/.tmp-step-000500-<pid>/``, its files flushed to disk, then
 the directory is renamed into place (atomic on POSIX) and ``latest`` is replaced (temporary file + rename).
-Leftover ``.tmp-*`` directories of crashed writes are ignored and removed on resume.
+An old checkpoint is renamed to a ``.tmp-retired-*`` name before it is deleted. So a ``step-*`` directory is
+always complete, and the leftover ``.tmp-*`` directories of a crash are ignored and removed on resume.
 """
 
 from __future__ import annotations
@@ -77,15 +78,25 @@ def save_checkpoint(run_dir: str | Path, step: int, write_files: Any, trainer_st
     (tmp / "trainer_state.json").write_text(json.dumps({**trainer_state, "step": step}, indent=1) + "\n",
                                             encoding="utf-8")
     _fsync_tree(tmp)
-    if final.exists():  # the same step saved again (e.g. the final save right after a periodic one)
-        shutil.rmtree(final)
+    replaced = _retire(final) if final.exists() else None  # the same step saved again (the final save)
     os.rename(tmp, final)
     _fsync_dir(ckpts)
     atomic_write_text(run / "latest", f"checkpoints/{name}\n")
+    retired = [replaced] if replaced is not None else []
     if keep > 0:
-        for old in list_checkpoints(run)[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
+        retired += [_retire(old) for old in list_checkpoints(run)[:-keep]]
+    for old in retired:
+        shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+def _retire(checkpoint: Path) -> Path:
+    """Rename a checkpoint out of the ``step-*`` names before deleting it: a kill during the deletion then leaves
+    a ``.tmp-*`` leftover (removed on resume), never a listed checkpoint with files missing."""
+    gone = checkpoint.with_name(f".tmp-retired-{checkpoint.name}-{os.getpid()}")
+    os.rename(checkpoint, gone)
+    _fsync_dir(checkpoint.parent)
+    return gone
 
 
 def list_checkpoints(run_dir: str | Path) -> list[Path]:

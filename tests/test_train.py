@@ -17,7 +17,7 @@ import torch
 
 from recursa.tasks.registry import generate
 from recursa.train import checkpoint as ckpt
-from recursa.train.logging import read_log
+from recursa.train.logging import MetricLogger, read_log
 from recursa.train.models import BaselineModel, load_model
 from recursa.train.trainer import REASONER_DEFAULTS, TrainConfig, TrainError, train
 from recursa.trees.languages import kind_name
@@ -139,6 +139,14 @@ def test_a_kill_while_old_checkpoints_are_deleted_never_leaves_a_listed_incomple
         ckpt.save_checkpoint(tmp_path, 3, write, {}, keep=0)
     assert all((c / "model.safetensors").is_file() for c in ckpt.list_checkpoints(tmp_path))
     assert ckpt.latest_checkpoint(tmp_path).name == "step-0000003"
+
+
+def test_a_log_line_cut_by_a_kill_does_not_swallow_the_next_runs_first_entry(tmp_path: Path) -> None:
+    (tmp_path / "log.jsonl").write_text('{"step": 1, "loss": 2.0}\n{"step": 2, "lo')  # killed mid-line
+    logger = MetricLogger(tmp_path, tensorboard=False)
+    logger.log(2, {"event": "resume"})
+    logger.close()
+    assert read_log(tmp_path) == [{"step": 1, "loss": 2.0}, {"step": 2, "event": "resume"}]
 
 
 def _latest_step(run: Path) -> int:

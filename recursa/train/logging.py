@@ -23,6 +23,8 @@ class MetricLogger:
         self.enabled = enabled
         self.path = Path(run_dir) / "log.jsonl"
         self._fh = open(self.path, "a", encoding="utf-8") if enabled else None
+        if self._fh is not None and _ends_mid_line(self.path):
+            self._fh.write("\n")  # a line cut short by a kill stays alone: the first new entry is not glued to it
         self._tb: Any = None
         if enabled and tensorboard:
             if tensorboard_available():
@@ -52,6 +54,14 @@ class MetricLogger:
         if self._tb is not None:
             self._tb.close()
             self._tb = None
+
+
+def _ends_mid_line(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        if fh.seek(0, 2) == 0:
+            return False
+        fh.seek(-1, 2)
+        return fh.read(1) != b"\n"
 
 
 def read_log(run_dir: str | Path) -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ import random
 import re
 from dataclasses import dataclass
 
+from recursa.tasks.render import render_iteratively
+
 OPS = ("+", "-", "*")
 SYNTAXES = ("python", "c")
 _PREC = {"+": 1, "-": 1, "*": 2}
@@ -111,27 +113,23 @@ def render(node: BinOp | int, syntax: str) -> str:
     """Source text: a Python expression, or a C declaration ``int r = <expr>;``."""
     if syntax not in SYNTAXES:
         raise ValueError(f"unknown arithmetic syntax {syntax!r} (choose from {', '.join(SYNTAXES)})")
-    out: list[str] = []
-    stack: list[BinOp | int | str] = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, int):
-            out.append(str(item))
-        else:
-            parts: list[BinOp | int | str] = []
-            for side, operand in ((0, item.left), (1, item.right)):
-                if side:
-                    parts.append(f" {item.op} ")
-                if isinstance(operand, BinOp) and (_PREC[operand.op] < _PREC[item.op] or (
-                        side == 1 and _PREC[operand.op] == _PREC[item.op])):
-                    parts += ["(", operand, ")"]
-                else:
-                    parts.append(operand)
-            stack.extend(reversed(parts))
-    text = "".join(out)
+    text = render_iteratively(node, _pieces)
     return f"int r = {text};" if syntax == "c" else text
+
+
+def _pieces(item: BinOp) -> list[BinOp | int | str]:
+    """``left op right``, an operand in parentheses where precedence (or a right operand of equal precedence)
+    needs them."""
+    parts: list[BinOp | int | str] = []
+    for side, operand in ((0, item.left), (1, item.right)):
+        if side:
+            parts.append(f" {item.op} ")
+        if isinstance(operand, BinOp) and (_PREC[operand.op] < _PREC[item.op] or (
+                side == 1 and _PREC[operand.op] == _PREC[item.op])):
+            parts += ["(", operand, ")"]
+        else:
+            parts.append(operand)
+    return parts
 
 
 _C_DECL = re.compile(r"^\s*int\s+[A-Za-z_]\w*\s*=\s*(.*?);?\s*$", re.S)

@@ -28,6 +28,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from recursa.tasks.render import render_iteratively
+
 GENERATED_OPS = ("MAX", "MIN", "MED", "SM")
 ALL_OPS = ("MAX", "MIN", "MED", "SM", "FIRST", "LAST")
 SYNTAXES = ("python", "brackets", "sexpr")
@@ -180,31 +182,21 @@ def render(node: Expr | int, syntax: str) -> str:
     """Text of ``node`` in ``syntax`` (``python``, ``brackets`` or ``sexpr``)."""
     if syntax not in SYNTAXES:
         raise ValueError(f"unknown ListOps syntax {syntax!r} (choose from {', '.join(SYNTAXES)})")
-    out: list[str] = []
-    stack: list[Expr | int | str] = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, int):
-            out.append(str(item))
-        elif syntax == "python":
-            parts: list[Expr | int | str] = [f"{item.op.lower()}("]
-            for i, a in enumerate(item.args):
-                if i:
-                    parts.append(", ")
-                parts.append(a)
-            parts.append(")")
-            stack.extend(reversed(parts))
-        else:
-            opener, closer = ("[", " ]") if syntax == "brackets" else ("(", ")")
-            parts = [opener + item.op]
-            for a in item.args:
-                parts.append(" ")
-                parts.append(a)
-            parts.append(closer)
-            stack.extend(reversed(parts))
-    return "".join(out)
+    if syntax == "python":
+        return render_iteratively(node, _python_pieces)
+    opener, closer = ("[", " ]") if syntax == "brackets" else ("(", ")")
+
+    def pieces(item: Expr) -> list[Expr | int | str]:
+        return [opener + item.op, *(p for a in item.args for p in (" ", a)), closer]
+
+    return render_iteratively(node, pieces)
+
+
+def _python_pieces(item: Expr) -> list[Expr | int | str]:
+    parts: list[Expr | int | str] = [f"{item.op.lower()}("]
+    for i, a in enumerate(item.args):
+        parts += [", ", a] if i else [a]
+    return [*parts, ")"]
 
 
 def render_binarised(node: Expr | int) -> str:
@@ -213,21 +205,11 @@ def render_binarised(node: Expr | int) -> str:
     An operator with ``n`` arguments opens ``n + 1`` bare parentheses, closes one after each argument and
     the last after ``]``. The bare parentheses carry no meaning; readers drop them.
     """
-    out: list[str] = []
-    stack: list[Expr | int | str] = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, int):
-            out.append(str(item))
-        else:
-            parts: list[Expr | int | str] = ["( " * (len(item.args) + 1) + "[" + item.op]
-            for a in item.args:
-                parts += [" ", a, " )"]
-            parts.append(" ] )")
-            stack.extend(reversed(parts))
-    return "".join(out)
+    def pieces(item: Expr) -> list[Expr | int | str]:
+        return ["( " * (len(item.args) + 1) + "[" + item.op, *(p for a in item.args for p in (" ", a, " )")),
+                " ] )"]
+
+    return render_iteratively(node, pieces)
 
 
 # ---- reading ---------------------------------------------------------------------------------------

@@ -116,6 +116,22 @@ C_INT_TYPES = frozenset({"int", "long", "short", "char", "signed", "int32_t", "i
 C_BOOL_TYPES = frozenset({"_Bool", "bool"})
 
 _Gen = Generator[Any, Any, Any]
+_JUMPS = ("break_statement", "continue_statement", "return_statement")
+
+
+def _jump(front_end: Any, kind: str, node: Any, loc: Loc) -> _Gen:
+    """``break`` / ``continue`` / ``return [expr]``, alike in C and Python: a returned expression contributes the
+    statements it has pending (its effects and checks); its value is not modelled."""
+    if kind == "break_statement":
+        return [Break(loc)]
+    if kind == "continue_statement":
+        return [Continue(loc)]
+    kids = [c for c in node.named_children if c.type != "comment"]
+    pre: list[Stmt] = []
+    if kids:
+        yield front_end.expr(kids[0])
+        pre = front_end.b.take_pending()
+    return [*pre, Return(loc)]
 
 
 _run = drive
@@ -256,6 +272,19 @@ class _Builder:
         if not self.machine:
             raise UnsupportedError(f"bitwise operator '{op}'", loc,
                                    "supported only with --int-semantics machine")
+
+    def arith_or_bitwise(self, sym: str, a: Expr, c: Expr, loc: Loc) -> Expr | None:
+        """``+ - *`` and the bitwise operators, alike in C and Python; ``None`` for any other operator."""
+        ops = {"+": "add", "-": "sub", "*": "mul"}
+        if sym in ops:
+            return arith(ops[sym], a, c)
+        bit = {"&": "band", "|": "bor", "^": "bxor", "<<": "shl", ">>": "shr"}
+        if sym in bit:
+            self.check_bitwise(sym, loc)
+            if sym in ("<<", ">>") and not (isinstance(c, Const) and 0 <= c.value < 32):
+                raise UnsupportedError(f"shift '{sym}' by a non-constant or out-of-range amount", loc)
+            return arith(bit[sym], a, c)
+        return None
 
     def int_literal(self, value: int) -> Const:
         self.constants.add(value)
@@ -437,17 +466,8 @@ class _CFrontEnd:
                          node.start_byte, node.end_byte)]
         if kind == "for_statement":
             return (yield self.for_loop(node))
-        if kind == "break_statement":
-            return [Break(loc)]
-        if kind == "continue_statement":
-            return [Continue(loc)]
-        if kind == "return_statement":
-            kids = [c for c in node.named_children if c.type != "comment"]
-            pre: list[Stmt] = []
-            if kids:
-                yield self.expr(kids[0])
-                pre = b.take_pending()
-            return [*pre, Return(loc)]
+        if kind in _JUMPS:
+            return (yield from _jump(self, kind, node, loc))
         if kind == "labeled_statement":
             inner = [c for c in node.named_children if c.type not in ("statement_identifier", "comment")]
             return (yield self.block(inner))
@@ -591,9 +611,9 @@ class _CFrontEnd:
 
     def binary(self, sym: str, a: Expr, c: Expr, loc: Loc) -> Expr:
         b = self.b
-        ops = {"+": "add", "-": "sub", "*": "mul"}
-        if sym in ops:
-            return arith(ops[sym], a, c)
+        shared = b.arith_or_bitwise(sym, a, c, loc)
+        if shared is not None:
+            return shared
         if sym == "/":
             return b.divide("cdiv", a, c, sym, loc)
         if sym == "%":
@@ -603,12 +623,6 @@ class _CFrontEnd:
             return compare(cmp[sym], a, c)
         if sym in ("&&", "||"):
             return logic("and" if sym == "&&" else "or", a, c)
-        bit = {"&": "band", "|": "bor", "^": "bxor", "<<": "shl", ">>": "shr"}
-        if sym in bit:
-            b.check_bitwise(sym, loc)
-            if sym in ("<<", ">>") and not (isinstance(c, Const) and 0 <= c.value < 32):
-                raise UnsupportedError(f"shift '{sym}' by a non-constant or out-of-range amount", loc)
-            return arith(bit[sym], a, c)
         raise UnsupportedError(f"operator '{sym}'", loc)
 
     def expr(self, node: Any) -> _Gen:  # noqa: C901 - one dispatch over the expression kinds
@@ -821,17 +835,8 @@ class _PyFrontEnd:
                          node.start_byte, node.end_byte)]
         if kind == "for_statement":
             return (yield self.for_range(node))
-        if kind == "break_statement":
-            return [Break(loc)]
-        if kind == "continue_statement":
-            return [Continue(loc)]
-        if kind == "return_statement":
-            kids = [c for c in node.named_children if c.type != "comment"]
-            pre: list[Stmt] = []
-            if kids:
-                yield self.expr(kids[0])
-                pre = b.take_pending()
-            return [*pre, Return(loc)]
+        if kind in _JUMPS:
+            return (yield from _jump(self, kind, node, loc))
         if kind == "assert_statement":
             kids = [c for c in node.named_children if c.type != "comment"]
             cond = yield self.cond(kids[0])
@@ -1000,21 +1005,15 @@ class _PyFrontEnd:
 
     def binary(self, sym: str, a: Expr, c: Expr, loc: Loc) -> Expr:
         b = self.b
-        ops = {"+": "add", "-": "sub", "*": "mul"}
-        if sym in ops:
-            return arith(ops[sym], a, c)
+        shared = b.arith_or_bitwise(sym, a, c, loc)
+        if shared is not None:
+            return shared
         if sym == "//":
             return b.divide("fdiv", a, c, sym, loc)
         if sym == "%":
             return b.divide("fmod", a, c, sym, loc)
         if sym == "/":
             raise UnsupportedError("true division '/' (floats)", loc, "use '//'")
-        bit = {"&": "band", "|": "bor", "^": "bxor", "<<": "shl", ">>": "shr"}
-        if sym in bit:
-            b.check_bitwise(sym, loc)
-            if sym in ("<<", ">>") and not (isinstance(c, Const) and 0 <= c.value < 32):
-                raise UnsupportedError(f"shift '{sym}' by a non-constant or out-of-range amount", loc)
-            return arith(bit[sym], a, c)
         raise UnsupportedError(f"operator '{sym}'", loc)
 
     def expr(self, node: Any, boolean: bool = False) -> _Gen:  # noqa: C901 - dispatch over expression kinds

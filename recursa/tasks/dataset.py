@@ -16,6 +16,7 @@ from recursa.tasks.annotate import node_values
 from recursa.tasks.depth import operator_depth
 from recursa.tasks.examples import DataError, Example
 from recursa.tasks.listops import brackets_to_sexpr
+from recursa.trees.batch import level_order
 from recursa.trees.flatten import FlatTree, parse
 from recursa.trees.languages import get_language, qualified_kind_ids
 from recursa.trees.transform import splice
@@ -111,17 +112,14 @@ class TreeDataset:
         return TreeBatch.from_trees([self.trees[i] for i in idx]), torch.from_numpy(self.labels[idx])
 
     def node_label_batch(self, indices: Sequence[int] | np.ndarray):  # -> torch.Tensor | None
-        """Per-node labels of the given examples in :class:`TreeBatch` node order (``None`` without them).
-
-        A batch lists nodes by (height, tree, pre-order): a stable sort of the concatenated trees by height."""
+        """Per-node labels of the given examples in :class:`TreeBatch` node order (``None`` without them)."""
         import torch
 
         if self.node_labels is None:
             return None
         idx = np.asarray(indices, np.int64)
         labels = np.concatenate([self.node_labels[i] for i in idx]).astype(np.int64)
-        heights = np.concatenate([self.trees[i].height for i in idx])
-        return torch.from_numpy(labels[np.argsort(heights, kind="stable")])
+        return torch.from_numpy(labels[level_order(np.concatenate([self.trees[i].height for i in idx]))])
 
     def by_depth(self) -> dict[int, np.ndarray]:
         """Example indices grouped by depth."""

@@ -184,8 +184,7 @@ class TreeBatch:
         rank = rank_from_parent(parent) if rank is None else np.asarray(rank, np.int64)
 
         num_trees = int(tree[-1]) + 1 if n else 0
-        # trees are concatenated in pre-order, so a stable sort by height alone gives (height, tree, pre-order)
-        order = np.argsort(height, kind="stable")
+        order = level_order(height)
         inverse = np.empty(n, np.int64)
         inverse[order] = np.arange(n)
         new_parent = parent[order]
@@ -310,6 +309,14 @@ class TreeBatch:
             offs += len(p)
         cat = np.concatenate if parents else (lambda _: np.zeros(0, np.int64))
         return cls.from_preorder(cat(par), cat(kin), token=cat(tok), tree=cat(tre))
+
+
+def level_order(height: np.ndarray) -> np.ndarray:
+    """Batch order of the nodes of pre-order trees concatenated in tree order, given their heights: batch
+    position ``k`` holds node ``level_order(height)[k]``. Trees are concatenated in pre-order, so a stable sort
+    by height alone gives (height, tree, pre-order). Per-node arrays of the trees (labels, masks) are put in
+    batch order with it."""
+    return np.argsort(height, kind="stable")
 
 
 def _depth_from_parent(parent: np.ndarray) -> np.ndarray:

@@ -41,9 +41,8 @@ from recursa.train.cli_support import InputError, parse_set_options
               help="Transformer layers (default 0: as many as match the reasoner's non-embedding parameters).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A reasoner option (RecursaConfig key), e.g. --set max_iter=100 --set backward=phantom; "
-                   "overrides the training defaults (readout=expression, node_loss_weight=1, "
-                   "value_consistency_weight=1, aggregation=fold, "
-                   "child_norm=none, splice_kinds=[\"python:argument_list\"]).")
+                   "overrides the training recipe's defaults (recursa.train.trainer.REASONER_DEFAULTS; a "
+                   "run's train_config.json records the values it used).")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=250, show_default=True)
 @click.option("--keep", "keep_checkpoints", type=click.IntRange(min=0), default=2, show_default=True,
               help="Checkpoints kept (0 = all).")

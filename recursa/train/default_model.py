@@ -105,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
                                              extra={"model_kind": name, "value_snap": model.value_snap,
                                                     "parameters": model.parameter_counts(),
                                                     "describe": model.describe()})
-            info["eval_seconds" if snap else "eval_seconds_no_snap"] = round(time.time() - t0, 1)
-            print(f"evaluated {name} in {round(time.time() - t0, 1)} s", file=sys.stderr)
+            took = round(time.time() - t0, 1)
+            info["eval_seconds" if snap else "eval_seconds_no_snap"] = took
+            print(f"evaluated {name} in {took} s", file=sys.stderr)
 
     out.mkdir(parents=True, exist_ok=True)
     ckpt_dir = Path(runs["recursa"]["checkpoint"])

@@ -4,12 +4,17 @@ The extension is compiled together with the tree-sitter C runtime, taken from th
 the ``tree-sitter`` Python package on PyPI (nothing of it is kept in this repository). Where the source
 cannot be had (offline, no compiler), recursa installs without the extension and flattens trees in Python.
 
-Set ``RECURSA_TREE_SITTER_SRC`` to a directory holding the runtime's ``lib/`` to skip the download.
+Set ``RECURSA_TREE_SITTER_SRC`` to a directory holding the runtime's ``lib/`` to skip the download, or
+``RECURSA_NO_EXTENSION=1`` to build without the extension when no cached runtime source is at hand.
+
+The build also copies the top-level ``grammars/`` and ``tasks/`` folders (the one copy people edit) into the
+built package as ``recursa/_data/``, where ``recursa.paths`` finds them in an installed wheel.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -17,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
 
 TREE_SITTER_VERSION = "0.26.1"
 HERE = Path(__file__).resolve().parent
@@ -71,4 +77,34 @@ def _extensions() -> list[Extension]:
     ]
 
 
-setup(ext_modules=_extensions())
+DATA_FOLDERS = ("grammars", "tasks")
+# editor and tool droppings that must not end up in the wheel
+DATA_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*", "*~")
+
+
+class BuildPyWithData(build_py):
+    """``build_py`` that also copies the data folders into ``<build>/recursa/_data``."""
+
+    def run(self) -> None:
+        super().run()
+        # an editable install reads the checkout's folders directly (recursa.paths falls back to them)
+        if getattr(self, "editable_mode", False):
+            return
+        for name in DATA_FOLDERS:
+            source = HERE / name
+            if not source.is_dir():
+                raise FileNotFoundError(f"recursa build: the data folder {source} is missing")
+            target = Path(self.build_lib) / "recursa" / "_data" / name
+            if target.exists():
+                shutil.rmtree(target)  # a stale copy would keep files deleted from the checkout
+            shutil.copytree(source, target, ignore=DATA_IGNORE)
+
+    def get_outputs(self, include_bytecode: bool = True) -> list[str]:
+        outputs = list(super().get_outputs(include_bytecode))
+        data_root = Path(self.build_lib) / "recursa" / "_data"
+        if data_root.is_dir():
+            outputs += [str(p) for p in sorted(data_root.rglob("*")) if p.is_file()]
+        return outputs
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_py": BuildPyWithData})

@@ -8,35 +8,16 @@ The reasoner is the base :class:`~recursa.equilibrium.model.RecursaModel` of the
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import click
 
-from recursa.commands.verify import RENDERERS, collect_files, exit_code, render_sarif, run_verifier, summary
-
-
-@dataclass
-class FunctionReport:
-    path: str
-    name: str
-    line: int
-    language: str
-    syntax_depth: int
-    loop_depth: int
-    loops: int
-    nodes: int
-    iterations: int | None = None
-    converged: bool | None = None
-    residual: float | None = None
-    verdicts: dict[str, int] = field(default_factory=dict)
-    unsupported: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+from recursa.commands.verify import collect_files, run_verifier
+from recursa.errors import RecursaError
+from recursa.report import FORMATS, AnalysisReport, FunctionReport, VerifyReport
 
 
 @dataclass
@@ -131,34 +112,9 @@ def _read(path: str) -> bytes:
     return read_source(path)
 
 
-def render_analysis_table(reports: list[FunctionReport], reasoner: Reasoner, file_results: list[Any],
-                          problems: list[tuple[str, str]], seconds: float) -> str:
-    lines = []
-    header = f"{'function':<28} {'depth':>5} {'loops':>5} {'nest':>4} {'iters':>5} {'conv':>4}  verdicts"
-    lines.append(header)
-    lines.append("-" * len(header))
-    for r in reports:
-        where = f"{r.path}:{r.line} {r.name}"
-        it = "-" if r.iterations is None else str(r.iterations)
-        conv = "-" if r.converged is None else ("yes" if r.converged else "no")
-        verdicts = ", ".join(f"{n} {v}" for v, n in sorted(r.verdicts.items())) or "no assertions"
-        lines.append(f"{where}")
-        lines.append(f"{'':<28} {r.syntax_depth:>5} {r.loops:>5} {r.loop_depth:>4} {it:>5} {conv:>4}  {verdicts}")
-        if r.unsupported:
-            lines.append(f"{'':<28} {r.unsupported}")
-    lines.append("")
-    lines.append("depth = nesting depth of the syntax tree; nest = loop nesting; iters/conv = equilibrium "
-                 "iterations on the function's tree and whether the solver converged")
-    lines.append(f"reasoner: {reasoner.source}" if reasoner.model is not None
-                 else f"reasoner: none ({reasoner.missing})")
-    lines.append("")
-    lines.append(RENDERERS["table"](file_results, problems, seconds))
-    return "\n".join(lines)
-
-
 @click.command("analyze", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               help="Seconds per function for verification.")
 @click.option("--ranker", default="default", show_default=True,
@@ -178,28 +134,17 @@ def analyze(paths: tuple[str, ...], fmt: str, timeout: float, ranker: str, progr
     _quiet_transformers()
     try:
         verifier = Verifier(VerifyOptions(timeout_s=timeout), load_ranker(ranker))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, RecursaError) as exc:
         click.echo(f"recursa analyze: {exc}", err=True)
-        sys.exit(2)
-    file_results = run_verifier(files, verifier, progress)
+        sys.exit(RecursaError.exit_code)
+    verified = VerifyReport(run_verifier(files, verifier, progress), problems)
     reasoner = load_reasoner()
-    reports = [r for fr in file_results if fr.error is None for r in function_reports(fr, reasoner)]
-    seconds = time.perf_counter() - start
-    if fmt == "table":
-        click.echo(render_analysis_table(reports, reasoner, file_results, problems, seconds))
-    elif fmt == "json":
-        payload = json.loads(RENDERERS["json"](file_results, problems, seconds))
-        payload["functions"] = [r.to_json() for r in reports]
-        payload["reasoner"] = reasoner.source if reasoner.model is not None else None
-        if reasoner.model is None:
-            payload["reasoner_missing"] = reasoner.missing
-        click.echo(json.dumps(payload, indent=2))
-    else:
-        log = json.loads(render_sarif(file_results, problems, seconds))
-        log["runs"][0]["properties"] = {"functions": [r.to_json() for r in reports],
-                                        "reasoner": reasoner.source or None, "summary": summary(file_results, seconds)}
-        click.echo(json.dumps(log, indent=2))
+    functions = [r for fr in verified.files if fr.error is None for r in function_reports(fr, reasoner)]
+    verified.seconds = time.perf_counter() - start
+    report = AnalysisReport(verified, functions, reasoner.source if reasoner.model is not None else None,
+                            reasoner.missing)
+    click.echo(report.render(fmt))
     if fmt != "table":
-        for path, message in problems:
-            click.echo(f"recursa analyze: {path}: {message}", err=True)
-    sys.exit(exit_code(file_results, len(problems)))
+        for line in verified.stderr_lines("analyze"):
+            click.echo(line, err=True)
+    sys.exit(verified.exit_code())

@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
+from recursa.errors import RecursaError
 
-class InputError(click.ClickException):
+
+class InputError(click.ClickException, RecursaError):
     """Bad input (file, option, model directory): a one-line message and exit code 2, no traceback."""
 
     exit_code = 2

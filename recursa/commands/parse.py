@@ -48,7 +48,13 @@ class FileReport:
 
 
 def report_file(path: str, lang: Language, source: bytes, count_constructs: bool = True) -> FileReport:
-    """Parse one source and summarise it."""
+    """Parse one source and summarise it (a huge source chunk by chunk, so memory follows the chunk)."""
+    from recursa.trees.chunks import CHUNK_THRESHOLD
+
+    if len(source) > CHUNK_THRESHOLD:
+        chunked = _report_chunked(path, lang, source, count_constructs)
+        if chunked is not None:
+            return chunked
     ft: FlatTree = parse(source, lang)
     functions = loops = None
     if count_constructs:
@@ -57,6 +63,48 @@ def report_file(path: str, lang: Language, source: bytes, count_constructs: bool
             functions, loops = counts
     return FileReport(path, lang.name, ft.num_nodes, ft.num_named, ft.named_height(), ft.errors,
                       functions, loops)
+
+
+def _report_chunked(path: str, lang: Language, source: bytes, count_constructs: bool) -> FileReport | None:
+    """The report of ``source`` from independently parsed runs of top-level items; None when the file
+    cannot be cut or some piece has a syntax error (a cut may have split a construct: parse it whole)."""
+    import numpy as np
+
+    from recursa.trees.chunks import split_top_level
+    from recursa.trees.queries import simple_kinds
+
+    chunks = split_top_level(source, lang.name)
+    if chunks is None:
+        return None
+    kinds = {what: simple_kinds(lang.name, what) for what in ("function", "loop")} if count_constructs else {}
+    ids = {what: _kind_ids(lang, names) for what, names in kinds.items() if names is not None}
+    nodes = named = height = 0
+    counts = dict.fromkeys(ids, 0)
+    for chunk in chunks:
+        ft = parse(chunk.data, lang)
+        if ft.errors:
+            return None
+        # every piece has its own root node; the whole file has one
+        nodes += ft.num_nodes - 1
+        named += ft.num_named - 1
+        height = max(height, ft.named_height())
+        for what, wanted in ids.items():
+            counts[what] += int(np.count_nonzero(np.isin(ft.kind, wanted) & ft.named))
+        del ft
+    functions = counts.get("function") if len(ids) == 2 else None
+    loops = counts.get("loop") if len(ids) == 2 else None
+    if count_constructs and len(ids) != 2:
+        found = _construct_counts(lang, source)
+        if found is not None:
+            functions, loops = found
+    return FileReport(path, lang.name, nodes + 1, named + 1, height, [], functions, loops)
+
+
+def _kind_ids(lang: Language, names: frozenset[str]) -> list[int]:
+    """Flat-tree kind ids (``1 + offset + symbol``) of the named node types ``names``."""
+    ts_lang = lang.ts_language
+    return [1 + lang.offset + sym for sym in range(ts_lang.node_kind_count)
+            if ts_lang.node_kind_is_named(sym) and ts_lang.node_kind_for_id(sym) in names]
 
 
 def _construct_counts(lang: Language, source: bytes) -> tuple[int, int] | None:

@@ -99,7 +99,10 @@ def _resume_config(ctx: click.Context, out_dir: str, options: dict[str, Any]) ->
     saved_path = Path(out_dir) / "train_config.json"
     if not saved_path.is_file():
         raise TrainError(f"{out_dir}: no training run to resume (train_config.json missing)")
-    saved = TrainConfig.from_json(json.loads(saved_path.read_text(encoding="utf-8"))).to_json()
+    try:
+        saved = TrainConfig.from_json(json.loads(saved_path.read_text(encoding="utf-8"))).to_json()
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
+        raise TrainError(f"{saved_path}: unreadable saved configuration ({exc})") from None
     given = {k for k in options if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
     ignored = sorted(given - RESUMABLE_OPTIONS)
     if ignored:

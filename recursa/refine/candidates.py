@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import gcd
+from typing import Any
 
 import numpy as np
 import z3
@@ -25,6 +26,23 @@ OPS = ("eq", "le", "ge")
 OP_TEXT = {"eq": "==", "le": "<=", "ge": ">="}
 #: Example values beyond this magnitude are left out of the data (they would overflow int64 products).
 VALUE_LIMIT = 1 << 40
+#: Coefficients and constants up to this magnitude keep the int64 fast path (|Σ coef·value| stays far below
+#: 2**63 for states within VALUE_LIMIT); anything larger (``x != 2**64`` in a program) is evaluated exactly
+#: on Python integers (object arrays).
+INT64_SAFE = 1 << 20
+
+
+def linear_values(mat: list[list[int]], data: np.ndarray, machine: bool) -> np.ndarray:
+    """``data @ mat.T`` for the coefficient rows ``mat``, exact for coefficients of any size.
+
+    int64 when every coefficient is small (the usual case), an object array of Python ints otherwise."""
+    small = all(-INT64_SAFE < c < INT64_SAFE for row in mat for c in row)
+    dtype: Any = np.int64 if small else object
+    m = np.array(mat, dtype=dtype).reshape(len(mat), data.shape[1])
+    vals = (data if small else data.astype(object)) @ m.T
+    if machine:
+        vals = ((vals + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+    return vals
 
 
 @dataclass(frozen=True)
@@ -134,22 +152,22 @@ def atom_truth(atoms: Sequence[Atom], variables: Sequence[str], data: np.ndarray
     if not atoms:
         return np.zeros((n, 0), bool)
     index = {v: i for i, v in enumerate(variables)}
-    mat = np.zeros((len(atoms), len(variables)), np.int64)
-    consts = np.zeros(len(atoms), np.int64)
+    mat = [[0] * len(variables) for _ in atoms]
     kind = np.zeros(len(atoms), np.int8)
     for j, a in enumerate(atoms):
         for v, c in a.coeffs:
-            mat[j, index[v]] = c
-        consts[j] = a.const
+            mat[j][index[v]] = c
         kind[j] = OPS.index(a.op)
-    vals = data @ mat.T
-    if machine:
-        vals = ((vals + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+    vals = linear_values(mat, data, machine)
+    big = vals.dtype == object or any(not -INT64_SAFE < a.const < INT64_SAFE for a in atoms)
+    consts = np.array([a.const for a in atoms], dtype=object if big else np.int64)
+    if big:
+        vals = vals.astype(object)
     out = np.empty((n, len(atoms)), bool)
     eq, le, ge = kind == 0, kind == 1, kind == 2
-    out[:, eq] = vals[:, eq] == consts[eq]
-    out[:, le] = vals[:, le] <= consts[le]
-    out[:, ge] = vals[:, ge] >= consts[ge]
+    out[:, eq] = (vals[:, eq] == consts[eq]).astype(bool)
+    out[:, le] = (vals[:, le] <= consts[le]).astype(bool)
+    out[:, ge] = (vals[:, ge] >= consts[ge]).astype(bool)
     return out
 
 

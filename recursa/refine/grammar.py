@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from recursa.paths import GRAMMARS_DIR
-from recursa.refine.candidates import Atom, Candidate, atom_truth, normalise
+from recursa.refine.candidates import Atom, Candidate, atom_truth, linear_values, normalise
 
 PLACEHOLDER_VARS = "xyzw"
 PLACEHOLDER_COEFS = "abcd"
@@ -243,14 +243,11 @@ def _sign_key(coeffs: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...
 def _form_values(forms: list[dict[str, int]], variables: Sequence[str], data: np.ndarray,
                  machine: bool) -> np.ndarray:
     index = {v: i for i, v in enumerate(variables)}
-    mat = np.zeros((len(forms), len(variables)), np.int64)
+    mat = [[0] * len(variables) for _ in forms]
     for j, f in enumerate(forms):
         for v, c in f.items():
-            mat[j, index[v]] = c
-    vals = data @ mat.T
-    if machine:
-        vals = ((vals + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
-    return vals
+            mat[j][index[v]] = c
+    return linear_values(mat, data, machine)
 
 
 def _bound_constants(grammar: Grammar, constants: Sequence[int], observed: int | None, upper: bool) -> list[int]:

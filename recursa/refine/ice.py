@@ -28,9 +28,11 @@ from typing import Any
 import numpy as np
 import z3
 
+from recursa.deadline import Deadline
 from recursa.refine.candidates import Atom, Candidate, TermBuilder, atom_truth, condition_atoms, state_rows
+from recursa.refine.context import LoopContext
 from recursa.refine.grammar import Grammar, HeadData, generate
-from recursa.refine.rank import LoopContext, Ranker, rank
+from recursa.refine.rank import Ranker, rank
 from recursa.symbolic import z3fast
 from recursa.symbolic.transition import ENTRY, Clause, TransitionSystem, clauses
 
@@ -169,14 +171,16 @@ class Refiner:
     """One verify-and-refine run over a :class:`TransitionSystem` (all its loop heads at once)."""
 
     def __init__(self, ts: TransitionSystem, grammar: Grammar, ranker: Ranker, positives: dict[int, list[State]],
-                 contexts: dict[int, LoopContext], budget: Budget | None = None, deadline: float | None = None,
-                 solver: z3.Solver | None = None, sampler: Sampler | None = None) -> None:
+                 contexts: dict[int, LoopContext], budget: Budget | None = None,
+                 deadline: Deadline | float | None = None, solver: z3.Solver | None = None,
+                 sampler: Sampler | None = None) -> None:
         self.ts = ts
         self.enc = ts.encoder
         self.grammar = grammar
         self.ranker = ranker
         self.budget = budget or Budget()
-        self.deadline = deadline
+        self.deadline = Deadline.of(deadline)
+        self._timeout_ms = self.budget.query_timeout_ms
         self.sampler = sampler
         self.stats = RefineStats()
         self.solver = solver or z3.Solver(ctx=self.enc.ctx)
@@ -209,7 +213,7 @@ class Refiner:
         if context is not None:
             context.variables = live
             context.constants = constants
-            context.extra["guards"] = guards
+            context.guards = guards
         hd = _Head(h, live, [v for v in live if sorts[v].value == "int"], [v for v in live if sorts[v].value == "bool"],
                    constants, guards, self.enc.machine, context)
         hd.add_positives(state_rows(positives, live))
@@ -227,6 +231,8 @@ class Refiner:
         return added
 
     def _regenerate(self) -> int:
+        if self.deadline.expired():  # generating and ranking candidates that will never be checked is waste
+            return 0
         n = sum(hd.regenerate(self.grammar, self.ranker) for hd in self.heads.values())
         self.stats.candidates_generated += n
         return n
@@ -250,13 +256,17 @@ class Refiner:
     def _out_of_budget(self) -> str:
         if self.stats.solver_calls >= self.call_budget:
             return "solver-call budget"
-        if self.deadline is not None and time.perf_counter() > self.deadline:
+        if self.deadline.expired():
             return "timeout"
         return ""
 
     def _check(self, *formulas: z3.BoolRef, assumptions: Sequence[z3.BoolRef] = ()) -> z3.CheckSatResult:
         """push, assert ``formulas``, check; the caller pops."""
         self.stats.solver_calls += 1
+        left_ms = self.deadline.z3_timeout_ms(self.budget.query_timeout_ms)
+        if left_ms < self._timeout_ms:  # near the deadline each check gets only the time that is left
+            self._timeout_ms = left_ms
+            self.solver.set("timeout", left_ms)
         self.solver.push()
         z3fast.assert_all(self.solver, formulas)
         return z3fast.check(self.solver, assumptions)
@@ -374,10 +384,8 @@ class Refiner:
     # ---- main loop ----------------------------------------------------------------------------------
     def run(self, assertions: set[int]) -> RefineResult:
         start = time.perf_counter()
-        timeout = self.budget.query_timeout_ms
-        if self.deadline is not None:
-            timeout = max(1, min(timeout, int((self.deadline - start) * 1000)))
-        self.solver.set("timeout", timeout)
+        self._timeout_ms = self.deadline.z3_timeout_ms(self.budget.query_timeout_ms)
+        self.solver.set("timeout", self._timeout_ms)
         pending = set(assertions)
         proved: set[int] = set()
         refuted: set[int] = set()
@@ -388,6 +396,9 @@ class Refiner:
         reason = ""
         samplings = 0
         while pending:
+            if self.deadline.expired():
+                reason = "timeout"
+                break
             self.stats.rounds += 1
             conj = self.conjecture()
             status = self._inductive_pass(conj)
@@ -560,8 +571,8 @@ def _conditions(ts: TransitionSystem) -> list[Any]:
 
 def refine(ts: TransitionSystem, grammar: Grammar, ranker: Ranker, positives: dict[int, list[State]],
            contexts: dict[int, LoopContext], assertions: set[int], budget: Budget | None = None,
-           deadline: float | None = None, solver: z3.Solver | None = None, sampler: Sampler | None = None
-           ) -> RefineResult:
+           deadline: Deadline | float | None = None, solver: z3.Solver | None = None,
+           sampler: Sampler | None = None) -> RefineResult:
     """Infer invariants for every loop head of ``ts`` that prove as many of ``assertions`` as possible."""
     return Refiner(ts, grammar, ranker, positives, contexts, budget, deadline, solver, sampler).run(assertions)
 

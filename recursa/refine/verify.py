@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recursa.refine.ice import Budget, RefineStats, refine
-from recursa.refine.rank import LoopContext, Ranker, UnguidedRanker, load_ranker
+from recursa.deadline import Deadline, DeadlineExceeded
+from recursa.errors import RecursaError
+from recursa.refine.context import LoopContext
+from recursa.refine.ice import Budget, RefineResult, RefineStats, refine
+from recursa.refine.rank import Ranker, UnguidedRanker, load_ranker
 from recursa.symbolic.ir import Function, Loc
 from recursa.symbolic.programs import FunctionUnit, ProgramFile, load_program
 from recursa.trees.languages import language_for_path
@@ -25,13 +28,36 @@ from recursa.trees.source import SourceError, decode_source, read_source
 
 
 class Verdict(str, enum.Enum):
+    """The outcome for one assertion.
+
+    - ``proved``: an inductive invariant whose every verification condition a fresh solver re-checked;
+    - ``violated``: a concrete run, replayed by the interpreter, reaches the failing assertion;
+    - ``unknown``: neither within the budget or timeout (never a guess);
+    - ``unsupported``: the function uses a construct outside the supported subset (named in the message).
+
+    When a run has several verdicts the most severe one decides the exit code: violated (1), then
+    unsupported and unknown (3), then proved (0). An input error (2, :class:`InputError`) comes before all.
+    """
+
     PROVED = "proved"
     VIOLATED = "violated"
     UNKNOWN = "unknown"
     UNSUPPORTED = "unsupported"
 
+    @property
+    def severity(self) -> int:
+        """Rank for "which verdict wins": proved 0 < unknown 1 < unsupported 2 < violated 3."""
+        return (Verdict.PROVED, Verdict.UNKNOWN, Verdict.UNSUPPORTED, Verdict.VIOLATED).index(self)
 
-class InputError(Exception):
+    @property
+    def exit_code(self) -> int:
+        """The exit code of ``recursa verify`` when this is the most severe verdict of a run."""
+        if self is Verdict.PROVED:
+            return 0
+        return 1 if self is Verdict.VIOLATED else 3
+
+
+class InputError(RecursaError):
     """A file that cannot be verified at all: unreadable, empty, wrong language, syntax errors."""
 
     def __init__(self, path: str, message: str, line: int = 0, column: int = 0) -> None:
@@ -150,20 +176,20 @@ class Verifier:
             return out
         out.language = prog.language
         out.functions = prog.units
-        file_tree = None
+        trees = _FunctionTrees(prog)
+        lines: list[str] | None = None
         for unit in prog.units:
             if not unit.assertion_locs:
                 continue
             if unit.function is None and unit.unsupported is not None:
+                if lines is None:
+                    lines = prog.source.decode("utf-8", "replace").splitlines()
                 for loc in unit.assertion_locs:
                     out.results.append(AssertionResult(
-                        out.path, unit.name, loc.line, loc.col, _line_text(prog.source, loc), Verdict.UNSUPPORTED,
+                        out.path, unit.name, loc.line, loc.col, _line_text(lines, loc), Verdict.UNSUPPORTED,
                         unit.unsupported.message))
                 continue
-            if file_tree is None and not isinstance(self.ranker, UnguidedRanker):
-                from recursa.trees.flatten import parse
-
-                file_tree = parse(prog.source, prog.language, drop_punctuation=True)
+            file_tree = None if isinstance(self.ranker, UnguidedRanker) else trees.around(unit)
             out.results.extend(self.verify_function(unit.function, prog, file_tree))
         if not out.results:
             out.notes.append("no assertions to verify")
@@ -173,29 +199,98 @@ class Verifier:
     # ---- one function -------------------------------------------------------------------------------
     def verify_function(self, f: Function, prog: ProgramFile, file_tree: Any = None) -> list[AssertionResult]:
         start = time.perf_counter()
+        deadline = Deadline(start + self.options.timeout_s, self.options.timeout_s)
         try:
-            return _FunctionRun(self, f, prog, file_tree, start).run()
+            # the alarm is the last line: it ends pure-Python work that overran every cooperative check
+            with deadline.alarm():
+                return _FunctionRun(self, f, prog, file_tree, start, deadline).run()
+        except DeadlineExceeded:
+            return _all_unknown(f, prog, f"timeout after {self.options.timeout_s:g} s", start)
         except Exception as exc:  # never a traceback for the user; the verdict is honest: unknown
+            if deadline.expired():  # an error past the deadline (e.g. Z3 interrupted by a signal) is the timeout
+                return _all_unknown(f, prog, f"timeout after {self.options.timeout_s:g} s", start)
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            return [AssertionResult(prog.path, f.name, a.loc.line, a.loc.col, a.text, Verdict.UNKNOWN,
-                                    f"internal error: {detail}", time_s=time.perf_counter() - start)
-                    for a in f.assertions]
+            return _all_unknown(f, prog, f"internal error: {detail}", start)
 
 
-def _line_text(source: bytes, loc: Loc) -> str:
-    lines = source.decode("utf-8", "replace").splitlines()
+def _all_unknown(f: Function, prog: ProgramFile, message: str, start: float) -> list[AssertionResult]:
+    return [AssertionResult(prog.path, f.name, a.loc.line, a.loc.col, a.text, Verdict.UNKNOWN, message,
+                            time_s=time.perf_counter() - start) for a in f.assertions]
+
+
+def _line_text(lines: list[str], loc: Loc) -> str:
     return lines[loc.line - 1].strip() if 0 < loc.line <= len(lines) else ""
 
 
+class _FunctionTrees:
+    """The flat tree (punctuation dropped) a ranker cuts each function's subtree from.
+
+    A small file is parsed once, whole. A huge one is parsed a run of top-level items at a time
+    (:mod:`recursa.trees.chunks`), so memory follows the chunk instead of the file: each chunk's tree is
+    shifted to file byte offsets, which makes every function's subtree identical to the one cut from the
+    whole file. A chunk that does not parse cleanly (a cut inside a multi-line construct) falls back to the
+    whole-file tree.
+    """
+
+    def __init__(self, prog: ProgramFile) -> None:
+        from recursa.trees.chunks import CHUNK_THRESHOLD, split_top_level
+
+        self.prog = prog
+        self.whole: Any = None
+        self.chunks = split_top_level(prog.source, prog.language) if len(prog.source) > CHUNK_THRESHOLD else None
+        self.current: tuple[int, Any] | None = None  # (chunk index, its shifted tree)
+        self.line_starts: Any = None
+
+    def around(self, unit: FunctionUnit) -> Any:
+        from recursa.trees.flatten import parse
+
+        if self.chunks is not None and self.whole is None:
+            tree = self._chunk_tree(unit.start_byte, unit.end_byte)
+            if tree is not None:
+                return tree
+        if self.whole is None:
+            self.current = None
+            self.whole = parse(self.prog.source, self.prog.language, drop_punctuation=True)
+        return self.whole
+
+    def _chunk_tree(self, start: int, end: int) -> Any:
+        import bisect
+
+        import numpy as np
+
+        from recursa.trees.flatten import FlatTree, _line_starts, parse
+
+        assert self.chunks is not None
+        offsets = [c.byte_offset for c in self.chunks]
+        i = bisect.bisect_right(offsets, start) - 1
+        chunk = self.chunks[i]
+        if end > chunk.byte_offset + len(chunk.data):
+            return None  # the function straddles a cut: the cut was wrong
+        if self.current is not None and self.current[0] == i:
+            return self.current[1]
+        ft = parse(chunk.data, self.prog.language, drop_punctuation=True)
+        if ft.errors:
+            return None
+        if self.line_starts is None:
+            self.line_starts = _line_starts(self.prog.source)
+        off = np.int64(chunk.byte_offset)
+        shifted = FlatTree(ft.language, ft.parent, ft.kind, ft.token, ft.named, ft.start_byte + off,
+                           ft.end_byte + off, ft.depth, self.line_starts, [], height=ft.height, rank=ft.rank)
+        self.current = (i, shifted)
+        return shifted
+
+
 class _FunctionRun:
-    def __init__(self, verifier: Verifier, f: Function, prog: ProgramFile, file_tree: Any, start: float) -> None:
+    def __init__(self, verifier: Verifier, f: Function, prog: ProgramFile, file_tree: Any, start: float,
+                 deadline: Deadline | None = None) -> None:
         self.v = verifier
         self.opt = verifier.options
         self.f = f
         self.prog = prog
         self.file_tree = file_tree
         self.start = start
-        self.deadline = start + self.opt.timeout_s
+        self.dl = deadline or Deadline(start + self.opt.timeout_s, self.opt.timeout_s)
+        self.deadline = self.dl.at
         self.machine = self.opt.int_semantics == "machine"
         self.calls = 0
         self.check_calls = 0
@@ -205,13 +300,20 @@ class _FunctionRun:
         self.settled.setdefault(k, (time.perf_counter() - self.start, self.calls))
 
     def run(self) -> list[AssertionResult]:
-        from recursa.symbolic.bmc import BMCStats, bounded_check, confirm
-        from recursa.symbolic.interp import Interpreter, Outcome, RandomOracle
         from recursa.symbolic.transition import transition_system
 
+        asserts = {a.index: a for a in self.f.assertions}
+        ts = transition_system(self.f, self.machine)
+        # No thread interrupts Z3 here: an interrupt that lands inside push/assert leaves the shared context
+        # cancelled for every later function. Checks get the time left as their own timeout, bounded model
+        # checking does not start a depth it cannot finish, and the alarm ends pure-Python overruns.
+        return self._run(ts, asserts)
+
+    def _run(self, ts: Any, asserts: dict[int, Any]) -> list[AssertionResult]:
+        from recursa.symbolic.bmc import BMCStats, bounded_check, confirm
+        from recursa.symbolic.interp import Interpreter, Outcome, RandomOracle
+
         f, opt = self.f, self.opt
-        asserts = {a.index: a for a in f.assertions}
-        ts = transition_system(f, self.machine)
         violations: dict[int, Any] = {}
 
         # 1. concrete runs: reachable loop-head states, and violations found by plain testing
@@ -235,13 +337,14 @@ class _FunctionRun:
         def sample(runs: int, steps: int, seed0: int, record_heads: bool) -> None:
             biases = (0.5, 0.85, 0.97, 0.99)
             for i in range(runs):
-                if len(violations) == len(asserts):
+                if len(violations) == len(asserts) or self.dl.expired():
                     return
                 oracle = RandomOracle(seed0 + i, consts, self.machine, continue_bias=biases[i % len(biases)])
-                r = interp.run(oracle, max_steps=steps, on_head=on_head if record_heads else None)
+                r = interp.run(oracle, max_steps=steps, on_head=on_head if record_heads else None,
+                               deadline=self.dl)
                 if r.outcome is Outcome.VIOLATION and r.failed is not None and r.failed.index not in violations:
                     depth = 0
-                    v = confirm(ts, r.failed.index, r.initial, r.nondet, depth, "random run")
+                    v = confirm(ts, r.failed.index, r.initial, r.nondet, depth, "random run", deadline=self.dl)
                     if v is not None:
                         violations[r.failed.index] = v
                         self._settle(r.failed.index)
@@ -254,13 +357,20 @@ class _FunctionRun:
         proved: set[int] = set()
         invariants: dict[int, list[Any]] = {}
         certificate = None
-        if todo:
+        if todo and not self.dl.expired():
             loops = {lp.index: lp for lp in f.loops}
             shared: dict[str, Any] = {}
             contexts = {h: LoopContext(f, loops[h], self.prog.source, self.prog.language, list(live.get(h, [])),
                                        consts, self.file_tree, {"shared": shared}) for h in ts.heads}
-            result = refine(ts, self.v.grammar, self.v.ranker, samples, contexts, todo, opt.budget,
-                            self.deadline, sampler=self._sampler(ts, interp, live))
+            import z3
+
+            try:
+                result = refine(ts, self.v.grammar, self.v.ranker, samples, contexts, todo, opt.budget,
+                                self.dl, sampler=self._sampler(ts, interp, live))
+            except z3.Z3Exception:
+                if not self.dl.expired():
+                    raise
+                result = RefineResult(set(), {}, RefineStats(stopped="timeout"))  # Z3 interrupted past the deadline
             refine_stats = result.stats
             self.calls += result.stats.solver_calls
             if result.proved:
@@ -277,7 +387,7 @@ class _FunctionRun:
             sample(opt.long_runs, opt.long_run_steps, 1000 * opt.seed + 500, False)
             left -= set(violations)
         if left and time.perf_counter() < self.deadline:
-            found = bounded_check(ts, left, opt.bmc_depth, self.deadline, opt.budget.query_timeout_ms * 2, bmc_stats)
+            found = bounded_check(ts, left, opt.bmc_depth, self.dl, opt.budget.query_timeout_ms * 2, bmc_stats)
             self.calls += bmc_stats.solver_calls
             for k, v in found.items():
                 violations[k] = v
@@ -313,7 +423,7 @@ class _FunctionRun:
                     bad = next((c.name for c in certificate.vcs if c.status != "unsat"), "?")
                     reason = f"certificate re-check failed ({bad})"
                 msg = f"{reason}; no violation within {max(bmc_stats.depth_reached, 0)} loop-head visits"
-                if time.perf_counter() >= self.deadline:
+                if self.dl.expired():
                     msg = f"timeout after {opt.timeout_s:g} s ({reason})"
                 out.append(AssertionResult(verdict=Verdict.UNKNOWN, message=msg, **common))
         return out
@@ -329,9 +439,8 @@ class _FunctionRun:
             goals = [(h, atom_z3(a, ts.pre, ts.encoder)) for h, atoms in uncovered.items() for a in atoms]
             goals = goals[: self.opt.sampling_goals]
             stats = BMCStats()
-            deadline = min(self.deadline, time.perf_counter() + self.opt.sampling_time_s)
-            runs = reach_heads(ts, goals, self.opt.sampling_depth, deadline, self.opt.budget.query_timeout_ms,
-                               stats)
+            runs = reach_heads(ts, goals, self.opt.sampling_depth, self.dl.within(self.opt.sampling_time_s),
+                               self.opt.budget.query_timeout_ms, stats)
             self.calls += stats.solver_calls
             out: dict[int, list[dict[str, Any]]] = {h: [] for h in ts.heads}
 
@@ -339,7 +448,8 @@ class _FunctionRun:
                 out[loop.index].append({v: env[v] for v in live[loop.index]})
 
             for initial, nondet in runs:
-                interp.run(ReplayOracle(initial, nondet), max_steps=self.opt.run_steps, on_head=on_head)
+                interp.run(ReplayOracle(initial, nondet), max_steps=self.opt.run_steps, on_head=on_head,
+                           deadline=self.dl)
             return out
 
         return sample

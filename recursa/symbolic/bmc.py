@@ -18,6 +18,7 @@ from typing import Any
 
 import z3
 
+from recursa.deadline import Deadline
 from recursa.symbolic.interp import Outcome, TraceStep, replay
 from recursa.symbolic.transition import ENTRY, Segment, TransitionSystem
 
@@ -151,22 +152,40 @@ class Unroller:
 
 
 def bounded_check(ts: TransitionSystem, assertions: set[int], max_depth: int = 64,
-                  deadline: float | None = None, query_timeout_ms: int = 5000,
+                  deadline: Deadline | float | None = None, query_timeout_ms: int = 5000,
                   stats: BMCStats | None = None) -> dict[int, Violation]:
-    """Search runs of at most ``max_depth`` loop-head visits that fail one of ``assertions``."""
+    """Search runs of at most ``max_depth`` loop-head visits that fail one of ``assertions``.
+
+    ``deadline`` (a :class:`Deadline` or a ``time.perf_counter`` time) also bounds each Z3 check."""
     stats = stats if stats is not None else BMCStats()
+    deadline = Deadline.of(deadline)
     found: dict[int, Violation] = {}
-    pending = set(assertions)
-    if not pending:
+    if not assertions:
         return found
+    try:
+        _bounded_check(ts, set(assertions), max_depth, deadline, query_timeout_ms, stats, found)
+    except z3.Z3Exception:
+        if not deadline.expired():
+            raise
+        stats.timed_out = True  # Z3 was interrupted (a signal during a call) past the deadline
+    return found
+
+
+def _bounded_check(ts: TransitionSystem, pending: set[int], max_depth: int, deadline: Deadline,
+                   query_timeout_ms: int, stats: BMCStats, found: dict[int, Violation]) -> None:
     un = Unroller(ts, query_timeout_ms)
+    last = prev = 0.0
     for depth in range(max_depth + 1):
-        if deadline is not None and time.perf_counter() > deadline:
+        # Z3's push and assert are not bounded by its check timeout (constants folded depth after depth can
+        # double in size each step): a depth predicted not to finish before the deadline is not started
+        growth = min(4.0, max(1.0, last / prev)) if prev > 0 else 1.0
+        if deadline.remaining() < last * growth:
             stats.timed_out = True
             break
+        began = time.perf_counter()
         un.open_step()
         for k in sorted(pending):
-            if deadline is not None and time.perf_counter() > deadline:
+            if deadline.expired():
                 stats.timed_out = True
                 break
             goal = un.error_goal(k)
@@ -177,7 +196,7 @@ def bounded_check(ts: TransitionSystem, assertions: set[int], max_depth: int = 6
             result = un.check(goal, stats)
             if result == z3.sat:
                 initial, nondet = un.run_of(un.solver.model(), depth + 1)
-                violation = confirm(ts, k, initial, nondet, depth, "bmc", stats)
+                violation = confirm(ts, k, initial, nondet, depth, "bmc", stats, deadline)
                 if violation is not None:
                     found[k] = violation
             elif result == z3.unknown:
@@ -187,14 +206,12 @@ def bounded_check(ts: TransitionSystem, assertions: set[int], max_depth: int = 6
         stats.depth_reached = depth
         if not pending or stats.timed_out or not un.close_step():
             break
-    return found
+        prev, last = last, time.perf_counter() - began
 
 
-def _tighten(un: Unroller, deadline: float | None, query_timeout_ms: int, stats: BMCStats) -> bool:
+def _tighten(un: Unroller, deadline: Deadline, query_timeout_ms: int, stats: BMCStats) -> bool:
     """Shrink the per-query timeout to what is left before ``deadline``; True when nothing is left."""
-    if deadline is None:
-        return False
-    remaining = deadline - time.perf_counter()
+    remaining = deadline.remaining()
     if remaining <= 0:
         stats.timed_out = True
         return True
@@ -204,23 +221,36 @@ def _tighten(un: Unroller, deadline: float | None, query_timeout_ms: int, stats:
 
 
 def reach_heads(ts: TransitionSystem, goals: list[tuple[int, z3.BoolRef]], max_depth: int = 4,
-                deadline: float | None = None, query_timeout_ms: int = 1000, stats: BMCStats | None = None
-                ) -> list[tuple[dict[str, int | bool], list[int | bool]]]:
+                deadline: Deadline | float | None = None, query_timeout_ms: int = 1000,
+                stats: BMCStats | None = None) -> list[tuple[dict[str, int | bool], list[int | bool]]]:
     """Runs that reach loop head ``h`` in a state satisfying ``formula`` (over the pre-state), one per goal
     found within ``max_depth`` loop-head visits. Used to sample reachable states the random runs missed."""
     stats = stats if stats is not None else BMCStats()
-    runs = []
+    deadline = Deadline.of(deadline)
+    runs: list[tuple[dict[str, int | bool], list[int | bool]]] = []
+    try:
+        _reach_heads(ts, goals, max_depth, deadline, query_timeout_ms, stats, runs)
+    except z3.Z3Exception:
+        if not deadline.expired():
+            raise
+        stats.timed_out = True
+    return runs
+
+
+def _reach_heads(ts: TransitionSystem, goals: list[tuple[int, z3.BoolRef]], max_depth: int, deadline: Deadline,
+                 query_timeout_ms: int, stats: BMCStats,
+                 runs: list[tuple[dict[str, int | bool], list[int | bool]]]) -> None:
     pending = list(range(len(goals)))
     un = Unroller(ts, query_timeout_ms)
     for depth in range(max_depth + 1):
-        if deadline is not None and time.perf_counter() > deadline:
+        if deadline.expired():
             break
         un.open_step()
         if depth > 0:
             for gi in list(pending):
                 head, formula = goals[gi]
                 if _tighten(un, deadline, query_timeout_ms, stats):
-                    return runs
+                    return
                 result = un.check(un.head_goal(head, formula), stats)
                 if result == z3.sat:
                     runs.append(un.run_of(un.solver.model(), depth))
@@ -228,13 +258,13 @@ def reach_heads(ts: TransitionSystem, goals: list[tuple[int, z3.BoolRef]], max_d
                 un.solver.pop()
         if not pending or not un.close_step():
             break
-    return runs
 
 
 def confirm(ts: TransitionSystem, k: int, initial: dict[str, int | bool], nondet: list[int | bool], depth: int,
-            source: str, stats: BMCStats | None = None) -> Violation | None:
-    """Replay a candidate run; return the violation only if the interpreter fails assertion ``k``."""
-    run = replay(ts.function, initial, nondet, machine=ts.encoder.machine)
+            source: str, stats: BMCStats | None = None, deadline: Deadline | None = None) -> Violation | None:
+    """Replay a candidate run; return the violation only if the interpreter fails assertion ``k``
+    (a replay cut short by ``deadline`` confirms nothing)."""
+    run = replay(ts.function, initial, nondet, machine=ts.encoder.machine, deadline=deadline)
     if run.outcome is Outcome.VIOLATION and run.failed is not None and run.failed.index == k:
         return Violation(k, depth, dict(initial), tuple(nondet), tuple(run.trace), source)
     if stats is not None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from recursa.deadline import Deadline
 from recursa.symbolic.ir import (
     Assert,
     Assign,
@@ -59,19 +60,41 @@ def cmod(a: int, b: int) -> int:
     return a - b * cdiv(a, b)
 
 
+#: Concrete runs stop ("too large") once an integer exceeds this magnitude: a value that squares itself
+#: every iteration would otherwise make each step slower than the last and never reach a deadline check.
+VALUE_BITS = 256
+#: Shift counts above this end the run too (``1 << 10**12`` would try to allocate terabytes).
+MAX_SHIFT = 4 * VALUE_BITS
+#: The interpreter looks at its deadline every this many steps.
+DEADLINE_EVERY = 256
+
+
+class ValueTooLarge(ArithmeticError):
+    """A concrete value outside the interpreter's bounds; the run ends with :attr:`Outcome.TOO_LARGE`."""
+
+
+def shl(a: int, b: int) -> int:
+    """``a << b`` that refuses shift counts which would build astronomically large integers."""
+    if b > MAX_SHIFT:
+        if a == 0:
+            return 0
+        raise ValueTooLarge(f"shift by {b}")
+    return a << b
+
+
 Value = int | bool
 Env = dict[str, Value]
 
 
 # ---- expressions --------------------------------------------------------------------------------------
 
-_PY_BINOP = {"add": "+", "sub": "-", "mul": "*", "band": "&", "bor": "|", "bxor": "^", "shl": "<<",
+_PY_BINOP = {"add": "+", "sub": "-", "mul": "*", "band": "&", "bor": "|", "bxor": "^",
              "shr": ">>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 _WRAPPED = frozenset({"add", "sub", "mul", "band", "bor", "bxor", "shl", "cdiv", "cmod", "fdiv", "fmod"})
 _MAX_SOURCE_DEPTH = 60
 _OPERATOR: dict[str, Callable[[Any, Any], Any]] = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "band": operator.and_, "bor": operator.or_,
-    "bxor": operator.xor, "shl": operator.lshift, "shr": operator.rshift, "lt": operator.lt, "le": operator.le,
+    "bxor": operator.xor, "shl": shl, "shr": operator.rshift, "lt": operator.lt, "le": operator.le,
     "gt": operator.gt, "ge": operator.ge, "eq": operator.eq, "ne": operator.ne}
 
 
@@ -99,7 +122,7 @@ def _source(expr: Expr, machine: bool) -> str:
             op = node.op
             if op in ("and", "or"):
                 s = f"({k[0]} {op} {k[1]})"
-            elif op in ("cdiv", "cmod"):
+            elif op in ("cdiv", "cmod", "shl"):
                 s = f"_{op}({k[0]}, {k[1]})"
             elif op == "fdiv":
                 s = f"({k[0]} // {k[1]})"
@@ -181,7 +204,7 @@ def compile_expr(expr: Expr, machine: bool = False) -> Callable[[Env], Value]:
     if _depth(expr) > _MAX_SOURCE_DEPTH:
         return _closure(expr, machine)
     code = f"lambda env: {_source(expr, machine)}"
-    return eval(code, {"_wrap": wrap, "_cdiv": cdiv, "_cmod": cmod})  # noqa: S307 - generated from the IR
+    return eval(code, {"_wrap": wrap, "_cdiv": cdiv, "_cmod": cmod, "_shl": shl})  # noqa: S307 - generated from the IR
 
 
 # ---- oracles ------------------------------------------------------------------------------------------
@@ -266,6 +289,12 @@ class Outcome(str, enum.Enum):
     VIOLATION = "violation"
     BLOCKED = "blocked"
     STEP_LIMIT = "step_limit"
+    #: a value beyond ``VALUE_BITS`` bits (math semantics): the run is abandoned, not an error
+    TOO_LARGE = "too_large"
+    #: an arithmetic fault the program's own guards did not exclude (division by zero, negative shift)
+    FAULT = "fault"
+    #: the deadline passed during the run
+    TIMEOUT = "timeout"
 
 
 @dataclass(frozen=True)
@@ -317,11 +346,31 @@ class Interpreter:
         return {self.function.show(v): env[v] for v in self._visible}
 
     def run(self, oracle: Oracle, max_steps: int = 100_000, on_head: HeadHook | None = None,
-            record: bool = False, record_limit: int = 10_000) -> RunResult:
-        """Execute the function once. ``max_steps`` bounds statements plus loop-head visits."""
+            record: bool = False, record_limit: int = 10_000, deadline: Deadline | None = None) -> RunResult:
+        """Execute the function once. ``max_steps`` bounds statements plus loop-head visits.
+
+        The run also ends, with an outcome saying why, when a value exceeds ``VALUE_BITS`` bits
+        (math semantics), on an arithmetic fault, or when ``deadline`` passes (checked every
+        ``DEADLINE_EVERY`` steps).
+        """
+        result = RunResult(Outcome.EXIT)
+        try:
+            self._run(oracle, max_steps, on_head, record, record_limit, deadline, result)
+        except ValueTooLarge:
+            result.outcome = Outcome.TOO_LARGE
+        except (ArithmeticError, ValueError, MemoryError):
+            result.outcome = Outcome.FAULT
+        return result
+
+    def _run(self, oracle: Oracle, max_steps: int, on_head: HeadHook | None, record: bool, record_limit: int,
+             deadline: Deadline | None, result: RunResult) -> None:
         fn = self.function
         env: Env = {v: oracle.initial(v, s) for v, s in fn.variables.items()}
-        result = RunResult(Outcome.EXIT, initial=dict(env))
+        result.initial = dict(env)
+        # values as large as the program's own constants or its inputs are legitimate; far beyond is runaway
+        bits = max([VALUE_BITS] + [abs(int(c)).bit_length() + 64 for c in (*fn.constants, *env.values())])
+        limit = 1 << bits
+        check_size = not self.machine
         trace = result.trace
         nondet_log = result.nondet
         if record:
@@ -338,6 +387,9 @@ class Interpreter:
                 phase = top[1]
                 if phase == "head":
                     steps += 1
+                    if deadline is not None and steps % DEADLINE_EVERY == 0 and deadline.expired():
+                        result.outcome = Outcome.TIMEOUT
+                        break
                     if on_head is not None:
                         on_head(loop, env)
                     if record and len(trace) < record_limit:
@@ -381,12 +433,19 @@ class Interpreter:
             if steps > max_steps:
                 result.outcome = Outcome.STEP_LIMIT
                 break
+            if deadline is not None and steps % DEADLINE_EVERY == 0 and deadline.expired():
+                result.outcome = Outcome.TIMEOUT
+                break
             if isinstance(s, Assign):
                 if len(s.targets) == 1:
-                    env[s.targets[0]] = ev(s.values[0], env)
+                    v = env[s.targets[0]] = ev(s.values[0], env)
+                    if check_size and not -limit < v < limit:
+                        raise ValueTooLarge(s.targets[0])
                 else:
                     vals = [ev(v, env) for v in s.values]
                     for t, v in zip(s.targets, vals):
+                        if check_size and not -limit < v < limit:
+                            raise ValueTooLarge(t)
                         env[t] = v
             elif isinstance(s, Havoc):
                 v = oracle.nondet(s, False)
@@ -422,10 +481,10 @@ class Interpreter:
             else:
                 raise TypeError(f"unknown statement {s!r}")
         result.steps = steps
-        return result
 
 
 def replay(function: Function, initial: dict[str, Value], nondet: Sequence[Value], machine: bool = False,
-           max_steps: int = 1_000_000) -> RunResult:
+           max_steps: int = 1_000_000, deadline: Deadline | None = None) -> RunResult:
     """Run ``function`` with the given initial values and havoc values, recording the trace."""
-    return Interpreter(function, machine).run(ReplayOracle(initial, nondet), max_steps=max_steps, record=True)
+    return Interpreter(function, machine).run(ReplayOracle(initial, nondet), max_steps=max_steps, record=True,
+                                              deadline=deadline)

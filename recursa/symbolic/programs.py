@@ -45,6 +45,7 @@ from recursa.symbolic.ir import (
     postorder,
     render,
 )
+from recursa.trees.checks import statement_errors
 from recursa.trees.flatten import SyntaxDiagnostic, syntax_errors
 from recursa.trees.languages import get_language
 from recursa.trees.queries import find
@@ -1235,6 +1236,9 @@ def load_program(source: bytes, language: str, path: str = "<input>", int_semant
     prog = ProgramFile(path, lang.name, source, tree=tree)
     if root.has_error:
         prog.syntax_errors = syntax_errors(tree, source)
+    # break/continue outside a loop, return outside a function: the compiler rejects them, so do we
+    prog.syntax_errors = sorted(prog.syntax_errors + statement_errors(tree, source, lang.name),
+                                key=lambda e: (e.line, e.column))
     machine = int_semantics == "machine"
     funcs = find(lang.name, tree, "function")
     loops = find(lang.name, tree, "loop")

@@ -57,8 +57,23 @@ def read_examples(path: str | Path, depths: str | None = None) -> list[Example]:
     return examples
 
 
+#: Labels and depths are stored in int64 tensors and summed in metrics: anything near 2**63 overflows, and no
+#: task has classes or nesting anywhere near this bound.
+MAX_INT_FIELD = 2**31 - 1
+
+
+def _is_decimal(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts ``²`` and other digits ``int`` rejects."""
+    return text.isascii() and text.isdigit()
+
+
 def _read_lines(path: str | Path) -> list[str]:
+    from recursa.trees.files import special_kind
+
     p = Path(path)
+    kind = special_kind(p)
+    if kind is not None:
+        raise DataError(str(path), f"not a regular file ({kind})")
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -80,13 +95,18 @@ def _label(value: object, where: str) -> int:
         raise DataError(where, f"label must be an integer, got {value!r}")
     if isinstance(value, int):
         label = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _is_decimal(value.strip()) and len(value.strip()) <= 20:
         label = int(value.strip())
     else:
-        raise DataError(where, f"label must be a non-negative integer, got {value!r}")
-    if label < 0:
-        raise DataError(where, f"label must be a non-negative integer, got {label}")
+        raise DataError(where, f"label must be a non-negative integer, got {_short(value)}")
+    if not 0 <= label <= MAX_INT_FIELD:
+        raise DataError(where, f"label must be an integer from 0 to {MAX_INT_FIELD}, got {_short(label)}")
     return label
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _parse_jsonl(lines: list[str], path: str) -> list[Example]:
@@ -118,8 +138,8 @@ def _parse_jsonl(lines: list[str], path: str) -> list[Example]:
         depth = obj.get("depth", UNKNOWN_DEPTH)
         if depth is None:
             depth = UNKNOWN_DEPTH
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < UNKNOWN_DEPTH:
-            raise DataError(where, f"depth must be a non-negative integer, got {depth!r}")
+        if isinstance(depth, bool) or not isinstance(depth, int) or not UNKNOWN_DEPTH <= depth <= MAX_INT_FIELD:
+            raise DataError(where, f"depth must be an integer from 0 to {MAX_INT_FIELD}, got {_short(depth)}")
         out.append(Example(source, language, _label(obj["label"], where), depth, where))
     return out
 
@@ -147,9 +167,9 @@ def _parse_tsv(lines: list[str], path: str) -> list[Example]:
         a, b = fields[0].strip(), fields[1].strip()
         if expression_first:
             expression, label = a, b
-        elif a.isdigit():
+        elif _is_decimal(a):
             expression, label = b, a
-        elif b.isdigit():  # expression<TAB>label without the LRA header
+        elif _is_decimal(b):  # expression<TAB>label without the LRA header
             expression, label = a, b
         else:
             raise DataError(where, f"no integer label in either field: {a[:20]!r}, {b[:20]!r}")

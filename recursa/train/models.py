@@ -253,12 +253,50 @@ def load_model(directory: str | Path, device: str | torch.device = "cpu") -> Tas
         from recursa.equilibrium.model import RecursaForTreeClassification as cls  # type: ignore[assignment]
     else:
         raise ModelLoadError(f"{path}: unknown model type {model_type!r} (expected recursa or bert)")
-    module = cls.from_pretrained(str(path))
-    _check_weights(path, module)
+    for f in sorted(path.glob("*.safetensors")):
+        _check_safetensors_file(f)
+    try:
+        module = cls.from_pretrained(str(path))
+        _check_weights(path, module)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # transformers / safetensors / torch each raise their own kinds on damaged files
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise ModelLoadError(f"{path}: cannot load the model ({detail})") from None
     model: TaskModel = BaselineModel(module) if model_type == "bert" else ReasonerModel(module)
     model.module.to(device)
     model.module.eval()
     return model
+
+
+def _check_safetensors_file(f: Path) -> None:
+    """Refuse a truncated, empty or foreign ``.safetensors`` file with a message naming it.
+
+    The format is an 8-byte little-endian header length, a JSON header mapping each tensor to its byte
+    range, then the data; every range must lie inside the file.
+    """
+    try:
+        size = f.stat().st_size
+        with f.open("rb") as fh:
+            head = fh.read(8)
+            n = int.from_bytes(head, "little") if len(head) == 8 else -1
+            if n < 2 or 8 + n > size:
+                raise ModelLoadError(f"{f}: damaged weights file (not safetensors, or truncated)")
+            header = json.loads(fh.read(n).decode("utf-8"))
+    except OSError as exc:
+        raise ModelLoadError(f"{f}: cannot read ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelLoadError(f"{f}: damaged weights file (unreadable header)") from None
+    if not isinstance(header, dict):
+        raise ModelLoadError(f"{f}: damaged weights file (unreadable header)")
+    data = size - 8 - n
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        offsets = info.get("data_offsets") if isinstance(info, dict) else None
+        if (not isinstance(offsets, list) or len(offsets) != 2
+                or not all(isinstance(o, int) and 0 <= o <= data for o in offsets) or offsets[0] > offsets[1]):
+            raise ModelLoadError(f"{f}: damaged weights file (tensor {str(name)[:60]!r} lies outside the file)")
 
 
 def _check_weights(path: Path, module: torch.nn.Module) -> None:

@@ -110,6 +110,9 @@ class TrainConfig:
                 raise TrainError(f"{name.replace('_', '-')} must be positive")
         if self.lr <= 0 or self.clip <= 0:
             raise TrainError("lr and clip must be positive")
+        for option, spec in (("--depths", self.depths), ("eval_depths", self.eval_depths)):
+            if spec:
+                check_depths(spec, option)
         if Path(self.task).suffix.lower() in (".jsonl", ".tsv"):
             if not Path(self.task).is_file():
                 raise TrainError(f"{self.task}: no such file")
@@ -122,9 +125,56 @@ class TrainConfig:
             from recursa.equilibrium.model import RecursaConfig
 
             try:
+                defaults = RecursaConfig(hidden_size=self.hidden_size)
+                check_reasoner_types(self.reasoner, defaults)
                 RecursaConfig(hidden_size=self.hidden_size, **self.reasoner)
             except (TypeError, ValueError) as exc:
                 raise TrainError(f"bad reasoner option: {exc}") from None
+
+
+#: Deeper than any task generates or any tree the reasoner is meant for; a bound keeps ``1-10**12`` from
+#: building a trillion-element list.
+MAX_DEPTH = 10_000
+
+
+def check_depths(spec: str, option: str = "--depths") -> list[int]:
+    """Parse a depth range such as ``1-5,8`` or raise :class:`TrainError` naming ``option``."""
+    for part in spec.replace(" ", "").split(","):
+        for bound in part.split("-", 1):
+            if bound.isascii() and bound.isdigit() and int(bound) > MAX_DEPTH:
+                raise TrainError(f"{option}: depth {bound} is beyond the largest supported ({MAX_DEPTH})")
+    try:
+        return parse_depths(spec)
+    except ValueError as exc:
+        raise TrainError(f"{option}: {exc}") from None
+
+
+def check_reasoner_types(values: dict[str, Any], defaults: Any) -> None:
+    """Each ``--set`` value must have the type of the config field's default (an int where a float is
+    expected is fine); raises ``ValueError`` naming the field. Unknown keys are left to the config."""
+    for key, value in values.items():
+        if not hasattr(defaults, key):
+            continue
+        default = getattr(defaults, key)
+        if default is None:
+            continue
+        if isinstance(default, bool):
+            ok, want = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, want = isinstance(value, int) and not isinstance(value, bool), "an integer"
+        elif isinstance(default, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            want = "a number"
+        elif isinstance(default, str):
+            ok, want = isinstance(value, str), "a string"
+        elif isinstance(default, list | tuple):
+            ok, want = isinstance(value, list), "a JSON list"
+        elif isinstance(default, dict):
+            ok, want = isinstance(value, dict), "a JSON object"
+        else:
+            continue
+        if not ok:
+            raise ValueError(f"{key} must be {want} (like its default {json.dumps(default)}), got {value!r}")
 
 
 @dataclass
@@ -235,18 +285,31 @@ def _prepare_run(config: TrainConfig, resume: bool, dist: DistInfo) -> tuple[Tra
     if resume:
         latest = ckpt.latest_checkpoint(run)
         if latest is None:
-            raise TrainError(f"{run}: nothing to resume (no complete checkpoint)")
+            raise TrainError(f"{run}: nothing to resume (no complete checkpoint); run without --resume to start "
+                             "it again")
         saved = TrainConfig.from_json(json.loads(saved_path.read_text(encoding="utf-8")))
         merged = TrainConfig(**{**saved.to_json(), **{k: getattr(config, k) for k in RESUMABLE_OPTIONS}})
         return merged, latest
-    occupied = bool(ckpt.list_checkpoints(run)) or saved_path.exists()
+    occupied = bool(ckpt.list_checkpoints(run))
+    # a run that failed before its first checkpoint left only its config (and logs): it may start over
+    restart = not occupied and saved_path.is_file()
+    foreign = not occupied and not restart and run.is_dir() and any(run.iterdir())
     # Every rank looks before rank 0 writes: a rank that looked after the write would refuse the run it
     # is part of. All ranks see the same directory here, so they all raise or none does.
     barrier(dist)
     if occupied:
         raise TrainError(f"{run} already holds a training run: pass --resume to continue it, "
                          "or choose another --output")
+    if foreign:
+        raise TrainError(f"{run} is not empty and holds no recursa run: choose a new or empty --output "
+                         "(recursa does not mix its files with yours)")
+    if run.exists() and not run.is_dir():
+        raise TrainError(f"{run} exists and is not a directory")
     if dist.is_main:
+        if restart:
+            ckpt.remove_partial_checkpoints(run)
+            print(f"note: {run} holds a run that stopped before its first checkpoint; starting it again",
+                  file=sys.stderr)
         run.mkdir(parents=True, exist_ok=True)
         ckpt.atomic_write_text(saved_path, json.dumps(config.to_json(), indent=1) + "\n")
     barrier(dist)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,10 +48,16 @@ def collect(paths: Iterable[str | os.PathLike[str]], language: str | None = None
                         lang = forced or language_for_path(f)
                         if lang is not None:
                             found = True
-                            yield SourceFile(f, lang)
+                            kind = special_kind(f)
+                            yield SourceFile(f, lang) if kind is None else PathProblem(
+                                str(f), f"not a regular file ({kind}); skipped")
             if not found:
                 yield PathProblem(str(raw), "no source files found in directory")
         elif p.exists():
+            kind = special_kind(p)
+            if kind is not None:
+                yield PathProblem(str(raw), f"not a regular file ({kind}); skipped")
+                continue
             lang = forced or language_for_path(p)
             if lang is None:
                 known = ", ".join(sorted(exts))
@@ -59,3 +66,23 @@ def collect(paths: Iterable[str | os.PathLike[str]], language: str | None = None
                 yield SourceFile(p, lang)
         else:
             yield PathProblem(str(raw), "no such file or directory")
+
+
+def special_kind(path: str | os.PathLike[str]) -> str | None:
+    """What ``path`` is when it is not a regular file (a FIFO, device or socket), else None.
+
+    Reading a FIFO blocks until a writer appears, and a device may never end: only regular files are read.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from recursa.trees.batch import height_from_parent, lines_and_cols, rank_from_parent
+from recursa.trees.arrays import height_from_parent, lines_and_cols, rank_from_parent
 from recursa.trees.languages import Language, get_language
 
 try:  # the C walk (see setup.py); the Python walk below is the fallback and the reference

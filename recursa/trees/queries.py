@@ -6,6 +6,7 @@ capture named after ``what``. Compiled queries are cached per language.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -47,3 +48,19 @@ def find(language: Language | str, source_tree: Any, what: str) -> list[Any]:
     captures = ts.QueryCursor(_query(name, what)).captures(root)
     nodes = captures.get(what, [])
     return sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+
+
+_SIMPLE_PATTERN = re.compile(r"^\s*(?:\[\s*((?:\(\s*[a-z_]+\s*\)\s*)+)\]|\(\s*([a-z_]+)\s*\))\s*@([a-z_]+)\s*$")
+
+
+def simple_kinds(language: str, what: str) -> frozenset[str] | None:
+    """The node types a query captures when it is nothing but node types (``(a) @x`` or ``[(a) (b)] @x``),
+    so callers holding flat arrays can count matches by kind; None for any richer query."""
+    path = GRAMMARS_DIR / language / f"{what}s.scm"
+    if not path.is_file():
+        return None
+    text = "\n".join(line.split(";", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
+    m = _SIMPLE_PATTERN.match(" ".join(text.split()))
+    if m is None or m.group(3) != what:
+        return None
+    return frozenset(re.findall(r"[a-z_]+", m.group(1) or m.group(2)))

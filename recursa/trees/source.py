@@ -46,7 +46,12 @@ def decode_source(data: bytes, path: str | Path = "<input>", python: bool = Fals
 
 def read_source(path: str | Path, python: bool | None = None) -> bytes:
     """Read a source file and return UTF-8 bytes ready for tree-sitter."""
+    from recursa.trees.files import special_kind
+
     p = Path(path)
+    kind = special_kind(p)
+    if kind is not None:
+        raise SourceError(path, f"not a regular file ({kind})")
     try:
         data = p.read_bytes()
     except IsADirectoryError:

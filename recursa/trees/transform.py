@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from recursa.trees.batch import _depth_from_parent
+from recursa.trees.arrays import _depth_from_parent
 from recursa.trees.flatten import FlatTree
 
 

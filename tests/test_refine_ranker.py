@@ -58,8 +58,8 @@ def test_train_saves_a_model_that_ranks(tmp_path):
 
 @pytest.mark.skipif(not (INVARIANT_MODEL_DIR / "config.json").is_file(), reason="no shipped ranking model")
 def test_shipped_model_scores_candidates_deterministically():
+    from recursa.refine.context import LoopContext
     from recursa.refine.grammar import HeadData, generate, load_grammar
-    from recursa.refine.rank import LoopContext
 
     ranker = load_ranker("default")
     assert ranker.name == "reasoner"

@@ -28,7 +28,7 @@ from transformers.utils import ModelOutput
 
 from recursa.equilibrium.model import RecursaConfig, RecursaModel, RecursaPreTrainedModel
 from recursa.refine.candidates import Atom, Candidate
-from recursa.refine.rank import LoopContext
+from recursa.refine.context import LoopContext
 from recursa.trees.batch import TreeBatch
 from recursa.trees.flatten import FlatTree, token_id
 
@@ -305,20 +305,17 @@ class ReasonerRanker:
             return self._scores(context, candidates)
 
     def _scores(self, context: LoopContext, candidates: Sequence[Candidate]) -> np.ndarray:
-        cache: dict[Candidate, float] = context.extra.setdefault("reasoner_scores", {})
+        cache = context.score_cache
         todo = [c for c in candidates if c not in cache]
         if todo:
-            # loops of one function share its tree: contexts may share an encoding cache ("shared")
-            shared = context.extra.get("shared", context.extra)
-            encoded = shared.get("reasoner_encoding")
-            if encoded is None:
+            if context.encoding is None:
                 batch = TreeBatch.from_trees([context.tree])
                 with torch.no_grad():
                     out = self.model.recursa(batch.to(self.device))
-                encoded = shared["reasoner_encoding"] = (batch, out.node_states)
+                context.encoding = (batch, out.node_states)
                 self.last_stats = out.stats
-            batch, z = encoded
-            guards = set(context.extra.get("guards", ()))
+            batch, z = context.encoding
+            guards = set(context.guards)
             items = [(context.tree, context.loop_span, list(context.variables), context.function.display,
                       set(context.constants), guards, todo)]
             tensors = encode_candidates(items, batch, self.model.config.max_coefficient)

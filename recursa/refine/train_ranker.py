@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from recursa.refine.candidates import Atom, Candidate
-from recursa.refine.rank import INVARIANT_MODEL_DIR, LoopContext, UnguidedRanker
+from recursa.refine.context import LoopContext
+from recursa.refine.rank import INVARIANT_MODEL_DIR, UnguidedRanker
 
 INDUCTIVE_TARGET = 0.25
 NAMES = ["x", "y", "z", "i", "j", "k", "n", "m", "a", "b", "c", "s", "t", "p", "q", "cnt", "sum", "lo", "hi",
@@ -418,7 +419,7 @@ def label_program(source: str, language: str, family: str = "", seed: int = 0) -
             continue
         ctx = contexts[h]
         out.append(LoopExample(ctx.tree, ctx.loop_span, list(ctx.variables), dict(f.display), set(ctx.constants),
-                               set(ctx.extra.get("guards", ())), cands, inductive, needed, family))
+                               set(ctx.guards), cands, inductive, needed, family))
     return out
 
 

@@ -1,0 +1,315 @@
+"""The synthesis engine: :func:`solve` is the one entry point (CLI, bench, language server).
+
+Counterexample-guided inductive synthesis around an enumerator:
+
+1. examples: the constraints at the current points (a PBE file is all examples; a logical spec starts from
+   the all-zero point and a few random ones) — :mod:`recursa.synth.examples`;
+2. search: a linear fit when the spec fixes every output (:mod:`recursa.synth.linear`); divide and conquer
+   (:mod:`recursa.synth.dnc`) when the grammar's start symbol has an ``ite`` and the spec is pointwise; else
+   plain bottom-up enumeration with observational equivalence (:mod:`recursa.synth.enumerate`), taking the
+   first term consistent with every example;
+3. verify: Z3 looks for a counterexample (:mod:`recursa.synth.verify`), which becomes a new point;
+4. answer: a *fresh* solver re-checks the whole specification with all answers before ``solved``.
+
+Invariant problems go to :func:`recursa.synth.invariant.solve_invariant`. Several synth-funs are solved one
+by one when no constraint mentions two of them, and jointly by total cost otherwise
+(:mod:`recursa.synth.joint`, which never claims infeasibility).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from recursa.symbolic.terms import App, Term, postorder
+from recursa.synth.dnc import divide_and_conquer
+from recursa.synth.enumerate import BankFull, Budget, Enumerator, SearchTimeout
+from recursa.synth.evaluate import EvalError, macro
+from recursa.synth.examples import Examples, MissingInput, Spec
+from recursa.synth.grammar import CompiledGrammar, Guide, UniformGuide, UnsupportedGrammar, compile_grammar
+from recursa.synth.joint import solve_jointly
+from recursa.synth.linear import fit_linear, fit_linear_in_grammar
+from recursa.synth.problem import Problem, Solution, SynthFun, SynthOptions, SynthResult, SynthStatus
+from recursa.synth.verify import Verdict, check, output_exists
+
+#: Logics whose default grammar and evaluator the engine has (with a grammar, any of these sorts works).
+SUPPORTED_LOGICS = ("LIA", "BV", "QF_LIA", "QF_BV", "NIA", "QF_NIA", "ALL")
+
+
+@dataclass
+class _Outcome:
+    status: SynthStatus
+    body: Term | None = None
+    message: str = ""
+
+
+class _Infeasible(Exception):
+    pass
+
+
+def solve(problem: Problem, options: SynthOptions | None = None, guide: Guide | None = None) -> SynthResult:
+    """Synthesise every function of ``problem`` within ``options.timeout_s`` seconds.
+
+    ``solved`` only after a fresh Z3 solver re-checked the whole specification with all the answers;
+    ``infeasible`` only when proved (a grammar given in the file whose every behaviour on the examples was
+    refuted, examples that contradict each other, or an input on which no output at all meets the spec);
+    ``unknown`` on a timeout, a bank limit or an inconclusive solver — never a guess. ``guide`` overrides the
+    one ``options.guide`` names (the hook for learned enumeration orders).
+
+    >>> from recursa.synth.sygus import read_problem
+    >>> p = read_problem("inc.sl", "(set-logic LIA) (synth-fun f ((x Int)) Int) (declare-var x Int) "
+    ...                  "(constraint (> (f x) x)) (check-synth)")
+    >>> solve(p).solutions[0].text()
+    '(define-fun f ((x Int)) Int (+ x 1))'
+    """
+    options = options or SynthOptions()
+    t0 = time.monotonic()
+    budget = Budget(deadline=t0 + options.timeout_s)
+    why: dict[str, Any] = {}
+    guide = guide or _guide(options, why)
+    result = SynthResult(path=problem.path, status=SynthStatus.UNKNOWN, guide=guide.name)
+    if options.guide != "none" and guide.name == "none":
+        result.stats["guide_note"] = (f"guide {options.guide!r} is not available here ({why['guide_error']}); "
+                                      "enumerated by size" if "guide_error" in why else
+                                      f"guide {options.guide!r} is not available here; enumerated by size")
+    guide_stats = getattr(guide, "stats", None)
+    if guide_stats is not None and hasattr(guide, "reset_stats"):
+        guide.reset_stats()  # the guide object is shared across problems: count this problem only
+    try:
+        if problem.inv_constraints:
+            result = _solve_invariant(problem, options, budget.deadline)
+        else:
+            _solve_all(problem, options, guide, budget, result)
+    except SearchTimeout:
+        result.status = SynthStatus.UNKNOWN
+        result.solutions = ()
+        result.message = f"timeout after {budget.candidates} candidates"
+    except BankFull:
+        result.status = SynthStatus.UNKNOWN
+        result.solutions = ()
+        result.message = f"search bank limit reached after {budget.candidates} candidates"
+    except (UnsupportedGrammar, EvalError) as exc:
+        result.status = SynthStatus.UNSUPPORTED
+        result.solutions = ()
+        result.message = str(exc)
+    result.time_s = time.monotonic() - t0
+    if getattr(guide, "name", "none") == "reasoner" and hasattr(guide, "stats"):
+        result.stats["guide"] = guide.stats.to_json()  # encodings, iterations, warm-start savings (0: see notes)
+    if not problem.inv_constraints:
+        result.candidates = budget.candidates
+        result.solver_calls = budget.solver_calls
+    return result
+
+
+def _guide(options: SynthOptions, notes: dict[str, Any] | None = None) -> Guide:
+    if options.guide != "reasoner":
+        return UniformGuide()
+    # torch and the model load only here, once per process (recursa.synth.neural caches the loaded guide)
+    try:
+        from recursa.synth.neural import ModelMissing, load_guide
+    except ImportError as exc:  # torch not installed: enumerate by size and say why
+        if notes is not None:
+            notes["guide_error"] = f"the reasoner guide needs torch ({exc})"
+        return UniformGuide()
+    try:
+        return load_guide()
+    except ModelMissing as exc:
+        # enumeration falls back to uniform cost; the result's ``guide`` field then says "none", so a report
+        # never claims guidance it did not get
+        if notes is not None:
+            notes["guide_error"] = str(exc)
+        return UniformGuide()
+
+
+def _solve_invariant(problem: Problem, options: SynthOptions, deadline: float) -> SynthResult:
+    try:
+        from recursa.synth.invariant import solve_invariant  # a sibling engine; imported only when needed
+    except ImportError:
+        return SynthResult(path=problem.path, status=SynthStatus.UNSUPPORTED,
+                           message="invariant problems need recursa.synth.invariant, which is not available")
+    return solve_invariant(problem, options, deadline)
+
+
+def _definitions(problem: Problem) -> dict[str, Callable]:
+    defs: dict[str, Callable] = {}
+    for name, d in problem.definitions.items():
+        defs[name] = macro([p for p, _ in d.params], d.body, defs)
+    return defs
+
+
+def _calls(term: Term, names: set[str]) -> set[str]:
+    return {n.op for n in postorder(term) if isinstance(n, App) and n.op in names}
+
+
+def _solve_all(problem: Problem, options: SynthOptions, guide: Guide, budget: Budget, result: SynthResult) -> None:
+    if problem.logic not in SUPPORTED_LOGICS and not all(f.grammar for f in problem.functions):
+        result.status = SynthStatus.UNSUPPORTED
+        result.message = f"logic {problem.logic} is not supported by the enumerative engine"
+        return
+    if not problem.functions:
+        result.status = SynthStatus.ERROR
+        result.message = "no synth-fun to solve"
+        return
+    defs = _definitions(problem)
+    stats = result.stats  # filled as the search goes, so a timeout still reports rounds and points
+    names = {f.name for f in problem.functions}
+    mentions = [(c, _calls(c, names)) for c in problem.constraints]
+    if len(problem.functions) > 1 and any(len(m) > 1 for _, m in mentions):
+        grammars = [compile_grammar(problem, fn, guide, defs) for fn in problem.functions]
+        bodies, why = solve_jointly(problem, grammars, _initial_points(problem, options.seed), defs, budget, stats,
+                                    options.max_size)
+        if bodies is None:
+            result.status, result.message = SynthStatus.UNKNOWN, why
+            return
+    else:
+        bodies = {}
+        for i, fn in enumerate(problem.functions):
+            # constraints that call no function go with the first one (they can still make the problem infeasible)
+            own = tuple(c for c, m in mentions if fn.name in m or (i == 0 and not m))
+            sub = replace(problem, functions=(fn,), constraints=own)
+            own_stats = stats if len(problem.functions) == 1 else stats.setdefault(fn.name, {})
+            out = _solve_one(sub, fn, options, guide, budget, defs, own_stats)
+            if out.status is not SynthStatus.SOLVED:
+                result.status, result.message = out.status, out.message
+                return
+            assert out.body is not None
+            bodies[fn.name] = out.body
+    # The answer stands only if a fresh solver, given every constraint and every answer at once, agrees.
+    final = check(problem, bodies, budget, min_timeout_s=0.25, fresh_context=True)
+    if final.verdict is not Verdict.VALID:
+        result.status = SynthStatus.UNKNOWN
+        result.message = ("the final re-check of the answer did not confirm it"
+                          + (f" ({final.reason})" if final.reason else " (counterexample found)"))
+        return
+    result.status = SynthStatus.SOLVED
+    result.solutions = tuple(Solution(f.name, f.params, f.sort, bodies[f.name]) for f in problem.functions)
+
+
+def _initial_points(problem: Problem, seed: int, n_random: int = 3) -> list[dict[str, Any]]:
+    """The all-zero point and a few random ones. Solver counterexamples are small and full of ties, on which
+    many wrong terms are right by coincidence; random points with spread-out values break those ties early."""
+    import random
+
+    rng = random.Random(seed)
+    points = [{name: (False if sort.name == "Bool" else 0) for name, sort in problem.declared}]
+    if not problem.declared:
+        return points
+    for _ in range(n_random):
+        p: dict[str, Any] = {}
+        for name, sort in problem.declared:
+            if sort.name == "Bool":
+                p[name] = rng.random() < 0.5
+            elif sort.name == "Int":
+                p[name] = rng.randint(-50, 50)
+            else:
+                p[name] = rng.getrandbits(sort.width)
+        points.append(p)
+    return points
+
+
+def _solve_one(problem: Problem, fn: SynthFun, options: SynthOptions, guide: Guide, budget: Budget,
+               defs: Mapping[str, Callable], stats: dict[str, Any]) -> _Outcome:
+    """CEGIS for one synth-fun over ``problem.constraints``."""
+    grammar = compile_grammar(problem, fn, guide, defs)
+    spec = Spec(problem.constraints, fn, defs)
+    points = _initial_points(problem, options.seed, n_random=max(3, 6 * len(problem.declared)))
+    extra_inputs: list[tuple] = []
+    checked: set[tuple] = set()  # inputs already known to have some right output
+    stats.update({"rounds": 0, "points": len(points), "bank": 0, "method": ""})
+    while True:
+        budget.check()
+        stats["rounds"] += 1
+        ex = Examples(spec, points, extra_inputs)
+        stats["points"] = len(points)
+        stats["inputs"] = len(ex.inputs)
+        if ex.ground_false and not ex.undefined:
+            return _Outcome(SynthStatus.INFEASIBLE, message="a constraint that calls no synth-fun is false")
+        if ex.conflict:
+            return _Outcome(SynthStatus.INFEASIBLE, message=ex.conflict)
+        bad = _unrealizable_input(problem, fn, ex, checked, budget)
+        if bad is not None:
+            return _Outcome(SynthStatus.INFEASIBLE, message=f"no output value satisfies the specification on "
+                            f"input {bad}")
+        try:
+            candidate = _search(grammar, ex, defs, budget, options, stats)
+        except MissingInput as miss:
+            extra_inputs.append(miss.args)
+            continue
+        except _Infeasible as exc:
+            return _Outcome(SynthStatus.INFEASIBLE, message=str(exc))
+        if candidate is None:
+            why = (f"size limit {options.max_size} reached" if options.max_size
+                   else "search space exhausted without an answer (not a proof of infeasibility)")
+            return _Outcome(SynthStatus.UNKNOWN, message=f"{why} after {budget.candidates} candidates")
+        if not problem.declared:
+            return _Outcome(SynthStatus.SOLVED, candidate)  # examples are the whole spec
+        res = check(problem, {fn.name: candidate}, budget, diverse=True)
+        if res.verdict is Verdict.VALID:
+            return _Outcome(SynthStatus.SOLVED, candidate)
+        if res.verdict is Verdict.UNKNOWN:
+            budget.check()
+            return _Outcome(SynthStatus.UNKNOWN, message=f"Z3 could not check a candidate ({res.reason})")
+        if res.point in points:
+            # Z3 and the evaluator disagree on this point: do not loop on it.
+            return _Outcome(SynthStatus.UNKNOWN, message="counterexample repeats an example point "
+                            "(evaluator and Z3 disagree)")
+        points.append(res.point)
+
+
+def _unrealizable_input(problem: Problem, fn: SynthFun, ex: Examples, checked: set[tuple],
+                        budget: Budget) -> tuple | None:
+    """An input on which no output at all satisfies the spec (so no grammar has an answer), if one of the
+    current points is such; only for pointwise specs with declared variables, one Z3 call per new input."""
+    if not ex.pointwise or not problem.declared:
+        return None
+    for i, args in enumerate(ex.inputs):
+        if args in checked or not ex.groups[i]:
+            continue
+        found = output_exists(problem, fn.name, [(c.term, env) for c, env in ex.groups[i]], budget)
+        if found is False:
+            return args
+        checked.add(args)  # True, or unknown: not asked again
+    return None
+
+
+def _search(grammar: CompiledGrammar, ex: Examples, defs: Mapping[str, Callable], budget: Budget,
+            options: SynthOptions, stats: dict[str, Any]) -> Term | None:
+    """One round: a term consistent with every example, or None when the size cap ended the search.
+    Raises :class:`_Infeasible` when no term of the grammar can be consistent (proved)."""
+    ite = grammar.ite_rule()
+    # Infeasibility is claimed only for a grammar given in the file with no (Constant S): the default grammar
+    # and the constants we pick for (Constant S) are a slice of an infinite term space.
+    exact = grammar.function.grammar is not None and not any(
+        r.ref.text.startswith("(Constant") for rs in grammar.rules.values() for r in rs)
+    if ex.pointwise and ex.inputs:
+        linear = fit_linear(ex) if grammar.function.grammar is None else fit_linear_in_grammar(ex, grammar)
+        budget.candidates += 1
+        if linear is not None:
+            stats["method"] = "linear fit"
+            return linear
+    if ex.pointwise and ite is not None and ex.inputs:
+        stats["method"] = "divide-and-conquer"
+        out = divide_and_conquer(grammar, ite, ex, defs, budget, options.max_size)
+        stats["terms"], stats["predicates"], stats["bank"] = out.terms, out.predicates, out.bank
+        if out.term is not None:
+            return out.term
+        if out.infeasible and exact and not ex.undefined:
+            raise _Infeasible("no term of the grammar satisfies the examples (divide and conquer exhausted "
+                              "every behaviour on some point)")
+        return None
+    stats["method"] = "enumeration"
+    en = Enumerator(grammar, ex.input_envs(), defs, budget, max_cost=options.max_size)
+    try:
+        for nt, _cost, term, vec in en.terms():
+            if nt != grammar.start:
+                continue
+            if ex.consistent(vec):
+                return term
+    finally:
+        stats["bank"] = en.bank_size()
+        en.release()
+    if en.exhausted and exact and not en.undefined and not ex.undefined:
+        raise _Infeasible("the grammar is exhausted: every behaviour it can produce on the examples was refuted")
+    return None

@@ -1,0 +1,11 @@
+; x falls to y and stops
+(set-logic LIA)
+(synth-inv inv ((x Int) (y Int)))
+(define-fun pre ((x Int) (y Int)) Bool
+  (and (>= x 0) (= y 0)))
+(define-fun trans ((x Int) (y Int) (x! Int) (y! Int)) Bool
+  (and (> x y) (= x! (- x 1)) (= y! y)))
+(define-fun post ((x Int) (y Int)) Bool
+  (>= x y))
+(inv-constraint inv pre trans post)
+(check-synth)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 import torch
 
 from recursa.equilibrium.bench import random_tree
-from recursa.equilibrium.block import TreeBlock
+from recursa.equilibrium.block import CHILD_INIT_GAIN, TreeBlock
 from recursa.equilibrium.implicit import TreeMap
 from recursa.equilibrium.memory import peak_saved_bytes
 from recursa.equilibrium.model import RecursaConfig, RecursaForTreeClassification, RecursaModel
@@ -348,6 +350,95 @@ def test_solver_registry_is_plain_functions() -> None:
             solve("picard", _ScalarMap(batch, [0.5]), torch.zeros(2, 1), bogus_option=1)
     finally:
         SOLVERS.pop("half_picard")
+
+
+@dataclass(frozen=True)
+class _RelaxedOptions:
+    relax: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.relax <= 1:
+            raise ValueError("relax must be in (0, 1]")
+
+
+def test_registered_solver_takes_its_declared_options_from_the_config() -> None:
+    seen: list[float] = []
+
+    @register_solver("relaxed", _RelaxedOptions)
+    def relaxed(problem, z0, *, relax: float = _RelaxedOptions.relax, **common):
+        seen.append(relax)
+        return get_solver("picard")(problem, z0, damping=relax, wavefront=False, **common)
+
+    try:
+        cfg = RecursaConfig(hidden_size=8, solver="relaxed", solver_kwargs={"relax": 0.5})
+        assert cfg.solver_options()["relax"] == 0.5
+        assert RecursaConfig(hidden_size=8, solver="relaxed").solver_options()["relax"] == 1.0
+        torch.manual_seed(0)
+        model = RecursaModel(cfg).double()
+        with torch.no_grad():
+            out = model(mixed_batch([1, 3]))
+        assert seen == [0.5] and bool(out.stats.converged.all())
+        # names and values the solver does not declare are refused when the config is built, not at the solve
+        with pytest.raises(ValueError, match="no option.*relaxx.*its options: relax"):
+            RecursaConfig(solver="relaxed", solver_kwargs={"relaxx": 0.5})
+        with pytest.raises(ValueError, match="relax must be in"):
+            RecursaConfig(solver="relaxed", solver_kwargs={"relax": 2.0})
+        with pytest.raises(ValueError, match="must be a float"):
+            RecursaConfig(solver="relaxed", solver_kwargs={"relax": "half"})
+        # the picard options are not the relaxed solver's: switching solver does not carry them over silently
+        with pytest.raises(ValueError, match="no option.*damping"):
+            RecursaConfig(solver="relaxed", solver_kwargs={"damping": 0.5})
+    finally:
+        SOLVERS.pop("relaxed")
+
+
+def test_configs_saved_with_the_old_solver_keys_keep_their_settings(tmp_path) -> None:
+    """The shipped config.json files name solver options at the top level; they mean what they meant."""
+    old = dict(hidden_size=8, solver="anderson", backward_solver="anderson", anderson_m=3, anderson_beta=0.9,
+               broyden_memory=7, damping=0.5)
+    cfg = RecursaConfig(**old)
+    assert {k: cfg.solver_options()[k] for k in ("m", "beta")} == {"m": 3, "beta": 0.9}
+    assert cfg.solver_options(backward=True)["m"] == 3
+    picard_cfg = RecursaConfig(hidden_size=8, damping=0.5)
+    assert picard_cfg.solver_options()["damping"] == 0.5
+    assert picard_cfg.solver_options(backward=True)["damping"] == 1.0  # the adjoint always ran undamped
+    cfg.save_pretrained(tmp_path)
+    assert RecursaConfig.from_pretrained(tmp_path).solver_options() == cfg.solver_options()
+
+
+@pytest.mark.parametrize("solver", sorted(["picard", "anderson", "broyden"]))
+@pytest.mark.parametrize("cyclic", [False, True])
+def test_cold_start_gives_the_warm_from_zeros_answer_for_every_solver(solver: str, cyclic: bool) -> None:
+    batch = mixed_batch([0, 2, 5], seed=4)
+    model = model_for(torch.float64, solver=solver, tol=1e-9, **(CYCLIC if cyclic else {}))
+    p = problem(model, batch)
+    z0 = torch.zeros(batch.num_nodes, 12, dtype=torch.float64)
+    opts = model.config.solver_options()
+    with torch.no_grad():
+        z_warm, st_warm = solve(solver, p, z0, **opts, cold_start=False)
+        z_cold, st_cold = solve(solver, p, z0, **opts, cold_start=True)
+    assert torch.equal(z_cold, z_warm) and torch.equal(st_cold.iterations, st_warm.iterations)
+    if solver == "picard" and not cyclic:
+        # the wavefront skips its warm-start check: one application of f to every node fewer
+        assert st_cold.node_evals == st_warm.node_evals - batch.num_nodes
+    else:
+        assert st_cold.node_evals == st_warm.node_evals
+
+
+def test_standalone_block_and_model_block_start_from_the_same_initialisation() -> None:
+    """One initialisation: children reach their parent at gain CHILD_INIT_GAIN, cyclic weights are orthogonal."""
+    torch.manual_seed(0)
+    standalone = TreeBlock(8, 60, 400, top_down=True, aggregation="sum+fold")
+    torch.manual_seed(0)
+    inside = RecursaModel(RecursaConfig(hidden_size=8, kind_vocab_size=60, token_vocab_size=400, top_down=True,
+                                        aggregation="sum+fold")).block
+    for block in (standalone, inside):
+        assert torch.allclose(torch.linalg.svdvals(block.child_proj.weight), torch.full((8,), CHILD_INIT_GAIN))
+        assert block.parent_map is not None
+        assert torch.allclose(torch.linalg.svdvals(block.parent_map.weight), torch.ones(8), atol=1e-5)
+        assert torch.allclose(block.parent_map.u, torch.full((8,), 8 ** -0.5))
+        assert block.combine is not None and bool((block.combine.skip_left.bias == 0).all())
+        assert bool((block.ffn_in.bias == 0).all()) and abs(float(block.ffn_in.weight.detach().std()) - 0.02) < 0.005
 
 
 def test_block_works_on_its_own() -> None:

@@ -25,6 +25,8 @@ steps per tree. There is no absolute-depth input.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -143,7 +145,7 @@ class TreeBlock(nn.Module):
         self.ffn_in = nn.Linear(d, 2 * inner)
         self.ffn_out = nn.Linear(inner, d)
         self.out_norm = nn.LayerNorm(d, eps=layer_norm_eps)
-        self.reset_parameters(0.02)
+        self.reset_parameters()
 
     @property
     def acyclic(self) -> bool:
@@ -174,29 +176,30 @@ class TreeBlock(nn.Module):
         # functional calls: on deep, narrow trees this runs once per level and module-call overhead adds up
         msg = torch.addcmul(self.rank_shift[ns.bucket], zc, self.rank_scale[ns.bucket])
         d, eps = self.hidden_size, self.out_norm.eps
-        cn, cp, inn, fi, fo, on = (self.child_norm, self.child_proj, self.in_norm, self.ffn_in, self.ffn_out,
-                                   self.out_norm)
+        child_norm, child_proj, in_norm = self.child_norm, self.child_proj, self.in_norm
+        ffn_in, ffn_out, out_norm = self.ffn_in, self.ffn_out, self.out_norm
         if not self.normalise_children:
             # the unused norm's weights enter with a zero factor: every parameter gets a gradient each step, as
             # DistributedDataParallel requires (a frozen or absent module would change saved weights or the
             # optimizer's groups and break loading and resuming)
-            msg = msg + 0.0 * (cn.weight[0] + cn.bias[0])
+            msg = msg + 0.0 * (child_norm.weight[0] + child_norm.bias[0])
         if self.aggregation == "fold":
             agg = self._fold(msg, ns)
         else:
             agg = zc.new_zeros(ns.n, zc.shape[-1]).index_add_(0, ns.slot, msg)
         if self.normalise_children:
-            agg = F.layer_norm(agg, (d,), cn.weight, cn.bias, eps)
+            agg = F.layer_norm(agg, (d,), child_norm.weight, child_norm.bias, eps)
         if self.aggregation == "sum+fold":  # the fold beside the (normalised) sum
             agg = torch.cat([agg, self._fold(msg, ns)], dim=-1)
-        h = ctx.inj[ns.rows] + F.linear(agg, cp.weight, cp.bias)
+        h = ctx.inj[ns.rows] + F.linear(agg, child_proj.weight, child_proj.bias)
         if ctx.w_self is not None and z_self is not None:
             h = h + F.linear(z_self, ctx.w_self)
         if ctx.w_parent is not None and z_parent is not None:
             h = h + F.linear(z_parent, ctx.w_parent)
-        h = F.layer_norm(h, (d,), inn.weight, inn.bias, eps)
-        a, b = F.linear(h, fi.weight, fi.bias).chunk(2, dim=-1)
-        return F.layer_norm(h + F.linear(F.gelu(a) * b, fo.weight, fo.bias), (d,), on.weight, on.bias, eps)
+        h = F.layer_norm(h, (d,), in_norm.weight, in_norm.bias, eps)
+        value, gate = F.linear(h, ffn_in.weight, ffn_in.bias).chunk(2, dim=-1)
+        update = F.linear(F.gelu(value) * gate, ffn_out.weight, ffn_out.bias)
+        return F.layer_norm(h + update, (d,), out_norm.weight, out_norm.bias, eps)
 
     def _fold(self, msg: torch.Tensor, ns: NodeSet) -> torch.Tensor:
         """Balanced pairwise reduction of each node's child messages in rank order (see ``FoldSchedule``)."""
@@ -209,17 +212,53 @@ class TreeBlock(nn.Module):
             x = kept.index_copy(0, r.paired, merged)
         return msg.new_zeros(ns.n, msg.shape[-1]).index_copy(0, sched.final_slot, x)
 
-    def reset_parameters(self, std: float) -> None:
-        """Initial weights of the parameters that are not plain Linear/Embedding/LayerNorm modules."""
-        with torch.no_grad():
-            self.rank_scale.normal_(1.0, 0.25)
-            self.rank_shift.normal_(0.0, std)
-            nn.init.orthogonal_(self.child_proj.weight, gain=CHILD_INIT_GAIN)
-            self.child_proj.bias.zero_()
-            if self.combine is not None:
-                for lin in (self.combine.skip_left, self.combine.skip_right):
-                    nn.init.orthogonal_(lin.weight)
-            for m in (self.self_map, self.parent_map):
-                if m is not None:
-                    nn.init.orthogonal_(m.weight)
-                    m.u.copy_(F.normalize(torch.randn_like(m.u), dim=0))
+    def reset_parameters(self, std: float = 0.02) -> None:
+        """Initialise every submodule with :func:`init_block_weights` (a standalone block; inside a
+        :class:`~recursa.equilibrium.model.RecursaModel` the model's ``post_init`` applies the same function)."""
+        for module in self.modules():
+            init_block_weights(module, std)
+
+
+def init_block_weights(module: nn.Module, std: float, init: ModuleType | Any = nn.init) -> bool:
+    """The one initialisation of the block's modules; returns whether ``module`` is a kind it knows.
+
+    ``init`` supplies ``normal_ / zeros_ / ones_ / orthogonal_ / constant_``: ``torch.nn.init`` for a standalone
+    block, ``transformers.initialization`` inside a pretrained model (those skip tensors loaded from a checkpoint).
+
+    * plain ``Linear``: normal(0, ``std``), zero bias; ``LayerNorm``: ones and zeros (the transformers defaults);
+    * ``Embedding``: normal(0, 1): the node injection is a sum of two embeddings entering beside the child
+      projection, and at unit scale it is neither drowned by the children nor drowning them;
+    * :class:`ChildProjection`: orthogonal times :data:`CHILD_INIT_GAIN` and :class:`SkipLinear`: orthogonal
+      (gain 1), so information flows up the tree at gain ~1 from the first step (a normal(0, 0.02) projection
+      would shrink a child's message fifty-fold per level);
+    * :class:`CyclicLinear`: orthogonal (every singular value 1, so the power-iteration vector ``u`` may start at
+      any unit vector; it starts at the normalised ones vector, reproducibly);
+    * :class:`TreeBlock` itself: the rank modulation ``rank_scale`` ~ normal(1, 0.25) (near identity, different
+      per rank so siblings can be told apart) and ``rank_shift`` ~ normal(0, ``std``).
+    """
+    if isinstance(module, CyclicLinear):
+        init.orthogonal_(module.weight)
+        n = module.u.numel()
+        # 1 / ||ones|| computed in the buffer's dtype (the value F.normalize(ones) gives), on the CPU: the buffer
+        # may sit on the meta device while transformers builds the model before loading its weights
+        unit = 1.0 / torch.tensor(float(n), dtype=module.u.dtype, device="cpu").sqrt()
+        init.constant_(module.u, float(unit))
+    elif isinstance(module, ChildProjection | SkipLinear):
+        init.orthogonal_(module.weight, gain=CHILD_INIT_GAIN if isinstance(module, ChildProjection) else 1.0)
+        if module.bias is not None:
+            init.zeros_(module.bias)
+    elif isinstance(module, nn.Linear):
+        init.normal_(module.weight, mean=0.0, std=std)
+        if module.bias is not None:
+            init.zeros_(module.bias)
+    elif isinstance(module, nn.Embedding):
+        init.normal_(module.weight, mean=0.0, std=1.0)
+    elif isinstance(module, nn.LayerNorm):
+        init.ones_(module.weight)
+        init.zeros_(module.bias)
+    elif isinstance(module, TreeBlock):
+        init.normal_(module.rank_scale, mean=1.0, std=0.25)
+        init.normal_(module.rank_shift, mean=0.0, std=std)
+    else:
+        return False
+    return True

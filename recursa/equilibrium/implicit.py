@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from recursa.equilibrium.block import BlockContext, TreeBlock
-from recursa.equilibrium.solvers import SolverStats, segment_norm, solve
+from recursa.equilibrium.solvers import SolverStats, solve, tree_residuals
 from recursa.equilibrium.structure import NodeSet, TreeGraph
 
 BACKWARD_MODES = ("implicit", "phantom", "unrolled")
@@ -86,8 +86,7 @@ def adjoint_solve(block: TreeBlock, ctx: BlockContext, graph: TreeGraph, z_star:
     with torch.no_grad():
         if block.acyclic and solver == "picard":
             return _adjoint_wavefront(block, ctx, graph, z_star, grad)
-        opts = {k: v for k, v in options.items() if k != "cold_start"}
-        return solve(solver, AdjointMap(block, ctx, graph, z_star, grad), grad.clone(), **opts)
+        return solve(solver, AdjointMap(block, ctx, graph, z_star, grad), grad.clone(), **options)
 
 
 def _adjoint_wavefront(block: TreeBlock, ctx: BlockContext, graph: TreeGraph, z_star: torch.Tensor,
@@ -149,6 +148,4 @@ def residual_per_tree(block: TreeBlock, ctx: BlockContext, graph: TreeGraph, z: 
     """Measured ``(abs, rel)`` residual ``||f(z) - z||`` of every tree (no autograd)."""
     with torch.no_grad():
         fz = block.step(ctx.detach(), z.detach(), graph.full())
-        a = segment_norm(fz - z, graph.tree, graph.num_trees)
-        r = a / segment_norm(fz, graph.tree, graph.num_trees).clamp_min(torch.finfo(z.dtype).tiny)
-    return a, r
+        return tree_residuals(fz, z.detach(), graph.tree, graph.num_trees)

@@ -9,7 +9,7 @@ backward mode (see :mod:`recursa.equilibrium.implicit`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -19,16 +19,7 @@ from transformers import AutoConfig, AutoModel, PreTrainedConfig, PreTrainedMode
 from transformers import initialization as init
 from transformers.utils import ModelOutput
 
-from recursa.equilibrium.block import (
-    AGGREGATIONS,
-    CHILD_INIT_GAIN,
-    CHILD_NORMS,
-    CYCLIC_NORMS,
-    ChildProjection,
-    CyclicLinear,
-    SkipLinear,
-    TreeBlock,
-)
+from recursa.equilibrium.block import AGGREGATIONS, CHILD_NORMS, CYCLIC_NORMS, TreeBlock, init_block_weights
 from recursa.equilibrium.implicit import (
     BACKWARD_MODES,
     SnappedTreeMap,
@@ -38,7 +29,7 @@ from recursa.equilibrium.implicit import (
     residual_per_tree,
 )
 from recursa.equilibrium.regularize import jacobian_penalty
-from recursa.equilibrium.solvers import SOLVERS, STOP_MODES, SolverStats, solve
+from recursa.equilibrium.solvers import SOLVERS, STOP_MODES, SolverStats, solve, solver_spec
 from recursa.equilibrium.structure import tree_graph
 from recursa.trees.batch import TreeBatch
 from recursa.trees.flatten import TOKEN_VOCAB
@@ -53,6 +44,14 @@ _TRANSFORMERS_KEYS = frozenset({
 
 
 READOUTS = ("root", "expression")
+
+# Top-level keys of configs saved before ``solver_kwargs``: key -> (solver, its option, applies to the adjoint too).
+_LEGACY_SOLVER_KEYS = {
+    "damping": ("picard", "damping", False),
+    "anderson_m": ("anderson", "m", True),
+    "anderson_beta": ("anderson", "beta", True),
+    "broyden_memory": ("broyden", "memory", True),
+}
 
 
 def readout_nodes(batch: TreeBatch, mode: str = "root") -> torch.Tensor:
@@ -86,23 +85,69 @@ def readout_nodes(batch: TreeBatch, mode: str = "root") -> torch.Tensor:
 class RecursaConfig(PreTrainedConfig):
     r"""Configuration of the equilibrium reasoner. Unknown keys raise ``ValueError``.
 
-    Block: ``hidden_size``, ``kind_vocab_size``, ``token_vocab_size``, ``rank_buckets`` (child positions
-    ``>= rank_buckets - 1`` share one bucket), ``aggregation`` (sum | fold | sum+fold: how sibling messages are
-    combined), ``child_norm`` (layer | none: whether the aggregate is layer-normalised),
-    ``ffn_mult``, ``self_term`` / ``top_down`` (the cyclic terms; both
-    off = the bottom-up block, height+1 Picard steps), ``cyclic_gain`` and ``cyclic_norm`` (their normalisation).
-    Solver: ``solver`` (picard | anderson | broyden), ``max_iter``, ``tol`` (relative residual per tree),
-    ``abs_tol``, ``damping`` (picard), ``anderson_m``, ``anderson_beta``, ``broyden_memory``,
-    ``stop`` (tree | batch). Backward: ``backward`` (implicit | phantom | unrolled), ``backward_solver``,
-    ``backward_max_iter``, ``backward_tol``, ``phantom_steps``, ``phantom_damping``; ``jac_reg_weight`` adds the
-    Hutchinson Jacobian penalty to the training loss. Heads: ``readout`` (root | expression: the node a tree's
-    label is read from, see :func:`readout_nodes`), ``node_loss_weight`` (weight of the per-node value loss that
-    :class:`RecursaForTreeClassification` adds when it is given ``node_labels``), ``value_consistency_weight``
-    (weight of :func:`value_consistency` on the labelled nodes' states), ``snap_kinds`` (``language:kind``
-    nodes that carry a value: at inference the state of each is replaced by the centroid of the value the head
-    reads from it, see :class:`RecursaForTreeClassification`). Inputs: ``splice_kinds``
-    (``language:kind`` wrapper nodes the data pipeline takes out of trees before batching, see
-    :mod:`recursa.trees.transform`; recorded here so a saved model is fed the trees it was trained on).
+    Block (see :class:`~recursa.equilibrium.block.TreeBlock`):
+        hidden_size (`int`, *optional*, defaults to 64): width of every node state.
+        kind_vocab_size (`int`, *optional*, defaults to 0): number of grammar kinds; 0 means every kind of every
+            registered language (:func:`~recursa.trees.languages.kind_vocab_size`).
+        token_vocab_size (`int`, *optional*, defaults to ``TOKEN_VOCAB``): size of the leaf-token vocabulary.
+        rank_buckets (`int`, *optional*, defaults to 8): child positions ``>= rank_buckets - 1`` share one bucket.
+        aggregation (`str`, *optional*, defaults to ``"sum"``): how sibling messages are combined: ``sum``,
+            ``fold`` (balanced pairwise fold in rank order) or ``sum+fold`` (both side by side).
+        child_norm (`str`, *optional*, defaults to ``"layer"``): ``layer`` normalises the aggregate, ``none``
+            keeps the plain sum (and with it multiplicities).
+        ffn_mult (`float`, *optional*, defaults to 2.0): inner width of the gated feed-forward, times hidden_size.
+        self_term (`bool`, *optional*, defaults to False): add ``W_s z_v`` (a cycle of the map).
+        top_down (`bool`, *optional*, defaults to False): add ``W_p z_parent`` (a cycle of the map). With both
+            cyclic terms off the block is bottom-up: Picard reaches the fixed point in height+1 steps.
+        cyclic_gain (`float`, *optional*, defaults to 0.5): operator norm the cyclic weights are held at.
+        cyclic_norm (`str`, *optional*, defaults to ``"spectral"``): ``spectral`` or ``frobenius`` normalisation
+            of the cyclic weights.
+        layer_norm_eps (`float`, *optional*, defaults to 1e-5): epsilon of every layer norm.
+        initializer_range (`float`, *optional*, defaults to 0.02): std of the normal initialisation of plain
+            Linear layers and of ``rank_shift`` (see :func:`~recursa.equilibrium.block.init_block_weights`).
+
+    Solver (see :mod:`recursa.equilibrium.solvers`):
+        solver (`str`, *optional*, defaults to ``"picard"``): registered solver of the forward fixed point.
+        solver_kwargs (`dict[str, Any]`, *optional*, defaults to ``{}``): the forward solver's own options by
+            name (e.g. ``{"damping": 0.8}`` for picard, ``{"m": 3}`` for anderson), checked against the options
+            the solver declares; missing ones take the solver's defaults. The keys of configs saved before this
+            field (``damping``, ``anderson_m``, ``anderson_beta``, ``broyden_memory``) are still read.
+        max_iter (`int`, *optional*, defaults to 500): iteration cap per tree.
+        tol (`float`, *optional*, defaults to 1e-4): relative residual ``||f(z) - z|| / ||f(z)||`` per tree.
+        abs_tol (`float`, *optional*, defaults to 0.0): absolute residual that also counts as converged.
+        stop (`str`, *optional*, defaults to ``"tree"``): ``tree`` stops each tree on its own, ``batch`` iterates
+            the whole batch until every tree is done.
+
+    Backward (see :mod:`recursa.equilibrium.implicit`):
+        backward (`str`, *optional*, defaults to ``"implicit"``): ``implicit`` (adjoint fixed point),
+            ``phantom`` (a few damped steps from ``z*``) or ``unrolled`` (autograd through the solve).
+        backward_solver (`str`, *optional*, defaults to ``"picard"``): registered solver of the adjoint.
+        backward_solver_kwargs (`dict[str, Any]`, *optional*, defaults to ``{}``): its own options by name.
+        backward_max_iter (`int`, *optional*, defaults to 500): iteration cap of the adjoint solve.
+        backward_tol (`float`, *optional*, defaults to 1e-6): relative residual of the adjoint solve.
+        phantom_steps (`int`, *optional*, defaults to 1): steps of the phantom gradient (1 with damping 1 is JFB).
+        phantom_damping (`float`, *optional*, defaults to 1.0): damping of those steps, in ``(0, 1]``.
+        jac_reg_weight (`float`, *optional*, defaults to 0.0): weight of the Hutchinson Jacobian penalty added to
+            the training loss.
+
+    Heads and inputs:
+        classifier_dropout (`float`, *optional*, defaults to 0.0): dropout inside the classification head.
+        readout (`str`, *optional*, defaults to ``"root"``): the node a tree's label is read from: ``root`` or
+            ``expression`` (see :func:`readout_nodes`).
+        splice_kinds (`list[str]`, *optional*, defaults to ``[]``): ``language:kind`` wrapper nodes the data
+            pipeline takes out of trees before batching (see :mod:`recursa.trees.transform`); recorded here so a
+            saved model is fed the trees it was trained on.
+        snap_kinds (`list[str]`, *optional*, defaults to ``[]``): ``language:kind`` nodes that carry a value: at
+            inference the state of each is replaced by the centroid of the value the head reads from it (see
+            :class:`RecursaForTreeClassification`).
+        node_loss_weight (`float`, *optional*, defaults to 0.0): weight of the per-node value loss that
+            :class:`RecursaForTreeClassification` adds when it is given ``node_labels``.
+        value_consistency_weight (`float`, *optional*, defaults to 0.0): weight of :func:`value_consistency` on
+            the labelled nodes' states.
+
+    >>> cfg = RecursaConfig(hidden_size=32, solver="anderson", solver_kwargs={"m": 3})
+    >>> cfg.solver_options()["m"]
+    3
     """
 
     model_type = "recursa"
@@ -121,16 +166,14 @@ class RecursaConfig(PreTrainedConfig):
     layer_norm_eps: float = 1e-5
     initializer_range: float = 0.02
     solver: str = "picard"
+    solver_kwargs: dict[str, Any] | None = None
     max_iter: int = 500
     tol: float = 1e-4
     abs_tol: float = 0.0
-    damping: float = 1.0
-    anderson_m: int = 5
-    anderson_beta: float = 1.0
-    broyden_memory: int = 20
     stop: str = "tree"
     backward: str = "implicit"
     backward_solver: str = "picard"
+    backward_solver_kwargs: dict[str, Any] | None = None
     backward_max_iter: int = 500
     backward_tol: float = 1e-6
     phantom_steps: int = 1
@@ -144,6 +187,7 @@ class RecursaConfig(PreTrainedConfig):
     value_consistency_weight: float = 0.0
 
     def __post_init__(self, **kwargs: Any) -> None:
+        self._read_legacy_solver_keys(kwargs)
         unknown = sorted(set(kwargs) - _TRANSFORMERS_KEYS)
         if unknown:
             raise ValueError(f"RecursaConfig: unknown key(s) {', '.join(unknown)}")
@@ -151,6 +195,22 @@ class RecursaConfig(PreTrainedConfig):
             self.kind_vocab_size = kind_vocab_size()
         super().__post_init__(**kwargs)
         self.validate_recursa()
+
+    def _read_legacy_solver_keys(self, kwargs: dict[str, Any]) -> None:
+        """Configs saved before ``solver_kwargs`` (the shipped ``config.json`` files among them) name solver options
+        as top-level keys. Each is moved into the options of the solver it applied to, as it applied then:
+        ``damping`` to the forward picard solve only (the adjoint always ran undamped), the anderson and broyden
+        keys to both directions; a key for a solver that is not in use had no effect and is dropped."""
+        self.solver_kwargs = dict(self.solver_kwargs or {})
+        self.backward_solver_kwargs = dict(self.backward_solver_kwargs or {})
+        for key, (solver, option, backward_too) in _LEGACY_SOLVER_KEYS.items():
+            if key not in kwargs:
+                continue
+            value = kwargs.pop(key)
+            if self.solver == solver:
+                self.solver_kwargs.setdefault(option, value)
+            if backward_too and self.backward_solver == solver:
+                self.backward_solver_kwargs.setdefault(option, value)
 
     def validate_recursa(self) -> None:
         def need(cond: bool, msg: str) -> None:
@@ -178,7 +238,13 @@ class RecursaConfig(PreTrainedConfig):
             need(isinstance(names, list) and all(isinstance(k, str) and k.partition(":")[0] in known
                                                  and k.partition(":")[2] for k in names),
                  f"{key} are 'language:kind' names, e.g. {example} (languages: {sorted(known)})")
-        need(0.0 < self.damping <= 1.0, "damping must be in (0, 1]")
+        for key, name in (("solver_kwargs", self.solver), ("backward_solver_kwargs", self.backward_solver)):
+            values = getattr(self, key)
+            need(isinstance(values, dict), f"{key} must be a mapping of {name} option names to values")
+            try:
+                solver_spec(name).make_options(values)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"RecursaConfig: {key}: {exc}") from None
         need(0.0 < self.phantom_damping <= 1.0, "phantom_damping must be in (0, 1]")
         need(self.phantom_steps >= 1, "phantom_steps must be >= 1")
         need(self.max_iter >= 1 and self.backward_max_iter >= 1, "max_iter and backward_max_iter must be >= 1")
@@ -189,20 +255,17 @@ class RecursaConfig(PreTrainedConfig):
         return not (self.self_term or self.top_down)
 
     def solver_options(self, backward: bool = False) -> dict[str, Any]:
-        """Keyword options for the registered solver (forward or adjoint)."""
-        name = self.backward_solver if backward else self.solver
+        """Keyword options for the registered solver (forward or adjoint): the shared ones, then every option the
+        solver declares, from ``solver_kwargs`` / ``backward_solver_kwargs`` or the solver's default."""
+        name, own = ((self.backward_solver, self.backward_solver_kwargs) if backward
+                     else (self.solver, self.solver_kwargs))
         opts: dict[str, Any] = {
             "max_iter": self.backward_max_iter if backward else self.max_iter,
             "tol": self.backward_tol if backward else self.tol,
             "abs_tol": 0.0 if backward else self.abs_tol,
             "stop": self.stop,
         }
-        if name == "picard":
-            opts["damping"] = 1.0 if backward else self.damping
-        elif name == "anderson":
-            opts.update(m=self.anderson_m, beta=self.anderson_beta)
-        elif name == "broyden":
-            opts["memory"] = self.broyden_memory
+        opts.update(asdict(solver_spec(name).make_options(own or {})))
         return opts
 
 
@@ -238,21 +301,10 @@ class RecursaPreTrainedModel(PreTrainedModel):
         return model
 
     def _init_weights(self, module: nn.Module) -> None:
-        std = self.config.initializer_range
-        if isinstance(module, nn.Embedding):
-            init.normal_(module.weight, mean=0.0, std=1.0)
-        else:
+        """The block's own initialisation (:func:`~recursa.equilibrium.block.init_block_weights`) for every
+        module kind it knows, including the heads' Linear layers; transformers' default for the rest."""
+        if not init_block_weights(module, self.config.initializer_range, init):
             super()._init_weights(module)
-        if isinstance(module, ChildProjection):
-            init.orthogonal_(module.weight, gain=CHILD_INIT_GAIN)
-        elif isinstance(module, SkipLinear):
-            init.orthogonal_(module.weight)
-        elif isinstance(module, TreeBlock):
-            init.normal_(module.rank_scale, mean=1.0, std=0.25)
-            init.normal_(module.rank_shift, mean=0.0, std=std)
-        elif isinstance(module, CyclicLinear):
-            init.orthogonal_(module.weight)
-            init.copy_(module.u, F.normalize(torch.ones_like(module.u), dim=0))
 
 
 class RecursaModel(RecursaPreTrainedModel):
@@ -299,9 +351,7 @@ class RecursaModel(RecursaPreTrainedModel):
             raise ValueError(f"z0 must have shape {(n, d)}, got {tuple(z0.shape)}")
         z0 = z0.detach().to(dtype)
         opts = cfg.solver_options()
-        opts["trace"] = trace
-        if cfg.solver == "picard":
-            opts["cold_start"] = cold
+        opts.update(trace=trace, cold_start=cold)
         needs_grad = torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters())
         jac_loss = None
         if snap is not None and self.snap_kind_ids:

@@ -1,8 +1,15 @@
 """Fixed-point solvers with per-tree stopping: a registry of plain functions.
 
-A solver is ``fn(problem, z0, *, max_iter, tol, abs_tol, stop, trace, diverge_factor, **own_options)
--> (z, SolverStats)``. ``problem`` exposes ``graph`` (a :class:`TreeGraph`), ``acyclic`` and ``f(z, ns)``: the map
-evaluated on the nodes of a :class:`NodeSet`, reading the state tensor ``ns`` indexes.
+A solver is ``fn(problem, z0, *, max_iter, tol, abs_tol, stop, trace, diverge_factor, cold_start,
+**own_options) -> (z, SolverStats)``, registered with ``register_solver(name, OptionsDataclass)``: the frozen
+dataclass declares the solver's own options (names, types, defaults, checks), so a config can supply them by name
+(``RecursaConfig.solver_kwargs``) and an unknown name raises. ``problem`` exposes ``graph`` (a
+:class:`TreeGraph`), ``acyclic`` and ``f(z, ns)``: the map evaluated on the nodes of a :class:`NodeSet`, reading
+the state tensor ``ns`` indexes.
+
+>>> from recursa.equilibrium.solvers import solver_spec
+>>> solver_spec("anderson").make_options({"m": 3})
+AndersonOptions(m=3, beta=1.0, lam=0.0001)
 
 Conventions shared by every solver:
 
@@ -16,6 +23,8 @@ Conventions shared by every solver:
   behaviour, kept as a baseline).
 * Nothing raises on a bad tree: it comes back with ``converged=False`` (and ``diverged=True`` when non-finite or
   blowing up).
+* ``cold_start=True`` promises that ``z0`` carries no information (zeros): a solver may skip work that only pays
+  off for a warm start. Every solver accepts it, so callers pass it without asking which solver runs.
 
 ``picard`` on an acyclic problem (bottom-up block, damping 1, per-tree stopping) runs as a *wavefront*: iteration
 ``k`` evaluates only level ``k-1``, the one level whose inputs have just become final. It returns the same states
@@ -25,8 +34,8 @@ and the same per-tree counts (height+1) as Jacobi Picard iteration, evaluating e
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 import torch
@@ -92,17 +101,71 @@ class SolverStats:
 
 
 SolverFn = Callable[..., tuple[torch.Tensor, SolverStats]]
-SOLVERS: dict[str, SolverFn] = {}
+
+#: Keywords every solver takes (the conventions above); everything else a solver takes is its own option.
+COMMON_OPTIONS = ("max_iter", "tol", "abs_tol", "stop", "trace", "diverge_factor", "cold_start")
 
 
-def register_solver(name: str) -> Callable[[SolverFn], SolverFn]:
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a solver that declares none."""
+
+
+@dataclass(frozen=True)
+class SolverSpec:
+    """A registered solver: the function and the frozen dataclass that declares its own options (names, types,
+    defaults; its ``__post_init__`` rejects bad values)."""
+
+    name: str
+    fn: SolverFn
+    options: type
+
+    def option_names(self) -> list[str]:
+        return [f.name for f in fields(self.options)]
+
+    def make_options(self, values: Mapping[str, Any]) -> Any:
+        """The solver's options dataclass from ``values`` (defaults for the rest); an unknown name raises
+        ``TypeError`` naming the ones this solver has."""
+        unknown = sorted(set(values) - set(self.option_names()))
+        if unknown:
+            have = ", ".join(self.option_names()) or "none"
+            raise TypeError(f"solver {self.name!r} has no option(s) {', '.join(unknown)} (its options: {have})")
+        for f in fields(self.options):
+            if f.name in values and not _same_kind(values[f.name], f.default):
+                raise TypeError(f"solver {self.name!r} option {f.name} must be a {type(f.default).__name__} "
+                                f"(like its default {f.default!r}), got {values[f.name]!r}")
+        return self.options(**values)
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """Whether ``value`` fits an option whose default is ``default`` (an int where a float is expected is fine)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+SOLVERS: dict[str, SolverSpec] = {}
+
+
+def register_solver(name: str, options: type = NoOptions) -> Callable[[SolverFn], SolverFn]:
+    """Register ``fn(problem, z0, *, <COMMON_OPTIONS>, <fields of options>)`` as solver ``name``.
+
+    ``options`` is a frozen dataclass declaring the solver's own keyword options; a config supplies them by name
+    (``RecursaConfig.solver_kwargs``) and unknown names raise."""
     def deco(fn: SolverFn) -> SolverFn:
-        SOLVERS[name] = fn
+        SOLVERS[name] = SolverSpec(name, fn, options)
         return fn
     return deco
 
 
 def get_solver(name: str) -> SolverFn:
+    return solver_spec(name).fn
+
+
+def solver_spec(name: str) -> SolverSpec:
+    """The registered solver ``name`` with its options declaration; an unknown name lists the known ones."""
     try:
         return SOLVERS[name]
     except KeyError:
@@ -117,6 +180,18 @@ def segment_norm(x: torch.Tensor, seg: torch.Tensor, num: int) -> torch.Tensor:
 
 def segment_dot(a: torch.Tensor, b: torch.Tensor, seg: torch.Tensor, num: int) -> torch.Tensor:
     return torch.zeros(num, dtype=a.dtype, device=a.device).index_add_(0, seg, (a * b).sum(-1))
+
+
+def tree_residuals(fx: torch.Tensor, x: torch.Tensor, tree: torch.Tensor, num_trees: int
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The residual of iterate ``x`` (with ``fx = f(x)``) per tree: ``(abs, rel)``, ``abs = ||f(x) - x||`` and
+    ``rel = abs / ||f(x)||`` (Frobenius over the rows of each tree, ``tree`` giving the tree of every row).
+
+    The one definition every solver, the adjoint and ``measured_residual`` report. ``rel`` is 0 where ``abs`` is:
+    a tree whose map is zero at its fixed point has converged, not a 0/0."""
+    abs_t = segment_norm(fx - x, tree, num_trees)
+    rel_t = abs_t / segment_norm(fx, tree, num_trees).clamp_min(torch.finfo(x.dtype).tiny)
+    return abs_t, torch.where(abs_t == 0, torch.zeros_like(rel_t), rel_t)
 
 
 class _Tracker:
@@ -163,10 +238,7 @@ class _Tracker:
         ``keep`` are the local rows that stay active when the active set shrank, else ``None``."""
         T, ns = self.graph.num_trees, self.ns
         with torch.no_grad():
-            xd, fd = xs.detach(), fx.detach()
-            abs_t = segment_norm(fd - xd, ns.tree, T)
-            rel_t = abs_t / segment_norm(fd, ns.tree, T).clamp_min(torch.finfo(xd.dtype).tiny)
-            rel_t = torch.where(abs_t == 0, torch.zeros_like(rel_t), rel_t)
+            abs_t, rel_t = tree_residuals(fx.detach(), xs.detach(), ns.tree, T)
             active = self.active
             if self.trace is not None:
                 self.trace.append(torch.where(active, abs_t, torch.full_like(abs_t, float("nan"))))
@@ -228,17 +300,33 @@ class _Tracker:
                            self.node_evals, tr)
 
 
-@register_solver("picard")
+@dataclass(frozen=True)
+class PicardOptions:
+    """Options of :func:`picard`.
+
+    Args:
+        damping (`float`, defaults to 1.0): step ``z <- z + damping * (f(z) - z)``, in ``(0, 1]``.
+        wavefront (`bool`, defaults to True): on an acyclic problem (with damping 1 and ``stop="tree"``)
+            evaluate one level per iteration instead of every node (same states, same counts).
+    """
+
+    damping: float = 1.0
+    wavefront: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.damping <= 1.0:
+            raise ValueError("damping must be in (0, 1]")
+
+
+@register_solver("picard", PicardOptions)
 def picard(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 500, tol: float = 1e-4,
            abs_tol: float = 0.0, stop: str = "tree", trace: bool = False, diverge_factor: float = 1e8,
-           damping: float = 1.0, wavefront: bool = True, cold_start: bool = False
-           ) -> tuple[torch.Tensor, SolverStats]:
+           cold_start: bool = False, damping: float = PicardOptions.damping,
+           wavefront: bool = PicardOptions.wavefront) -> tuple[torch.Tensor, SolverStats]:
     """Fixed-point iteration ``z <- z + damping * (f(z) - z)`` with per-tree stopping.
 
-    ``cold_start`` says ``z0`` carries no information (zeros): an acyclic problem then skips the warm-start check.
-    """
-    if not 0.0 < damping <= 1.0:
-        raise ValueError("damping must be in (0, 1]")
+    With ``cold_start`` the wavefront skips its warm-start check (one application of ``f`` to every node)."""
+    PicardOptions(damping, wavefront)  # checks the values (a direct call bypasses solve)
     if wavefront and problem.acyclic and damping == 1.0 and stop == "tree":
         return _wavefront(problem, z0, max_iter=max_iter, tol=tol, abs_tol=abs_tol, trace=trace,
                           diverge_factor=diverge_factor, cold_start=cold_start)
@@ -270,9 +358,7 @@ def _wavefront(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int, t
         with torch.no_grad():
             fz = problem.f(z0.detach(), g.full())
             node_evals += g.num_nodes
-            warm_abs = segment_norm(fz - z0.detach(), g.tree, T)
-            warm_rel = warm_abs / segment_norm(fz, g.tree, T).clamp_min(torch.finfo(z0.dtype).tiny)
-            warm_rel = torch.where(warm_abs == 0, torch.zeros_like(warm_rel), warm_rel)
+            warm_abs, warm_rel = tree_residuals(fz, z0.detach(), g.tree, T)
             warm_ok = (warm_rel <= tol) | (warm_abs <= abs_tol)
         if bool(warm_ok.all()):
             zero = torch.zeros(T, dtype=torch.long, device=dev)
@@ -308,8 +394,7 @@ def _wavefront(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int, t
             zs = z.detach()[ns.rows]
             fz = problem.f(zs, ns)
             node_evals += ns.n
-            a = segment_norm(fz - zs, ns.tree, T)
-            r = a / segment_norm(fz, ns.tree, T).clamp_min(torch.finfo(z.dtype).tiny)
+            a, r = tree_residuals(fz, zs, ns.tree, T)
         abs_res = torch.where(converged, abs_res, a)
         rel_res = torch.where(converged, rel_res, r)
     with torch.no_grad():
@@ -336,14 +421,34 @@ def _wavefront(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int, t
     return z, SolverStats("picard", iterations, converged, bad, abs_res, rel_res, node_evals, tr)
 
 
-@register_solver("anderson")
+@dataclass(frozen=True)
+class AndersonOptions:
+    """Options of :func:`anderson`.
+
+    Args:
+        m (`int`, defaults to 5): how many past iterates are mixed (>= 1).
+        beta (`float`, defaults to 1.0): the mixing step applied to the residuals.
+        lam (`float`, defaults to 1e-4): Tikhonov regularisation of the Gram matrix, relative to its mean diagonal.
+    """
+
+    m: int = 5
+    beta: float = 1.0
+    lam: float = 1e-4
+
+    def __post_init__(self) -> None:
+        if self.m < 1:
+            raise ValueError("anderson m must be >= 1")
+
+
+@register_solver("anderson", AndersonOptions)
 def anderson(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 500, tol: float = 1e-4,
              abs_tol: float = 0.0, stop: str = "tree", trace: bool = False, diverge_factor: float = 1e8,
-             m: int = 5, beta: float = 1.0, lam: float = 1e-4, cold_start: bool = False
-             ) -> tuple[torch.Tensor, SolverStats]:
-    """Anderson acceleration; the mixing weights are solved per tree (segment-reduced Gram matrices)."""
-    if m < 1:
-        raise ValueError("anderson m must be >= 1")
+             cold_start: bool = False, m: int = AndersonOptions.m, beta: float = AndersonOptions.beta,
+             lam: float = AndersonOptions.lam) -> tuple[torch.Tensor, SolverStats]:
+    """Anderson acceleration; the mixing weights are solved per tree (segment-reduced Gram matrices).
+
+    ``cold_start`` changes nothing here: the first iteration is ``f(z0)`` either way, warm or cold."""
+    AndersonOptions(m, beta, lam)  # checks the values (a direct call bypasses solve)
     tr = _Tracker("anderson", problem, z0, max_iter=max_iter, tol=tol, abs_tol=abs_tol, stop=stop, trace=trace,
                   diverge_factor=diverge_factor)
     T = problem.graph.num_trees
@@ -386,16 +491,35 @@ def anderson(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 50
     return tr.z, tr.stats()
 
 
-@register_solver("broyden")
+@dataclass(frozen=True)
+class BroydenOptions:
+    """Options of :func:`broyden`.
+
+    Args:
+        memory (`int`, defaults to 20): rank of the low-rank inverse-Jacobian update kept (>= 1).
+        restart_factor (`float`, defaults to 10.0): a tree whose residual climbs above this multiple of its best
+            drops its memory and restarts from a plain Picard step.
+    """
+
+    memory: int = 20
+    restart_factor: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.memory < 1:
+            raise ValueError("broyden memory must be >= 1")
+
+
+@register_solver("broyden", BroydenOptions)
 def broyden(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 500, tol: float = 1e-4,
             abs_tol: float = 0.0, stop: str = "tree", trace: bool = False, diverge_factor: float = 1e8,
-            memory: int = 20, restart_factor: float = 10.0, cold_start: bool = False
-            ) -> tuple[torch.Tensor, SolverStats]:
+            cold_start: bool = False, memory: int = BroydenOptions.memory,
+            restart_factor: float = BroydenOptions.restart_factor) -> tuple[torch.Tensor, SolverStats]:
     """Limited-memory ("good") Broyden on ``g(z) = f(z) - z``; the inverse Jacobian estimate
     ``-I + sum u_i v_i^T`` is block-diagonal by tree (inner products are reduced per tree). A tree whose residual
-    climbs above ``restart_factor`` times its best drops its low-rank memory."""
-    if memory < 1:
-        raise ValueError("broyden memory must be >= 1")
+    climbs above ``restart_factor`` times its best drops its low-rank memory.
+
+    ``cold_start`` changes nothing here: the first iteration is ``f(z0)`` either way, warm or cold."""
+    BroydenOptions(memory, restart_factor)  # checks the values (a direct call bypasses solve)
     tr = _Tracker("broyden", problem, z0, max_iter=max_iter, tol=tol, abs_tol=abs_tol, stop=stop, trace=trace,
                   diverge_factor=diverge_factor)
     T = problem.graph.num_trees
@@ -455,5 +579,8 @@ def broyden(problem: FixedPointProblem, z0: torch.Tensor, *, max_iter: int = 500
 
 def solve(name: str, problem: FixedPointProblem, z0: torch.Tensor, **options: Any
           ) -> tuple[torch.Tensor, SolverStats]:
-    """Run the registered solver ``name``; unknown options raise ``TypeError``."""
-    return get_solver(name)(problem, z0, **options)
+    """Run the registered solver ``name`` with :data:`COMMON_OPTIONS` and its declared own options; an unknown
+    option raises ``TypeError`` naming the solver's options."""
+    spec = solver_spec(name)
+    spec.make_options({k: v for k, v in options.items() if k not in COMMON_OPTIONS})
+    return spec.fn(problem, z0, **options)

@@ -1,0 +1,8 @@
+; floor average specified in 17 bits, answer in 16 (hard)
+(set-logic BV)
+(synth-fun f ((x (_ BitVec 16)) (y (_ BitVec 16))) (_ BitVec 16)
+  ((S (_ BitVec 16))) ((S (_ BitVec 16) (x y #x0000 #x0001 (bvand S S) (bvor S S) (bvxor S S) (bvnot S) (bvneg S) (bvadd S S) (bvsub S S) (bvshl S S) (bvlshr S S)))))
+(declare-var x (_ BitVec 16))
+(declare-var y (_ BitVec 16))
+(constraint (= ((_ zero_extend 1) (f x y)) (bvlshr (bvadd ((_ zero_extend 1) x) ((_ zero_extend 1) y)) #b00000000000000001)))
+(check-synth)

@@ -1,0 +1,10 @@
+; infeasible: clear the lowest set bit from a finite grammar
+(set-logic BV)
+(synth-fun f ((x (_ BitVec 16))) (_ BitVec 16)
+  ((S (_ BitVec 16))) ((S (_ BitVec 16) (x #x0000 (bvnot x) (bvneg x)))))
+(constraint (= (f #x0006) #x0004))
+(constraint (= (f #x000c) #x0008))
+(constraint (= (f #x0001) #x0000))
+(constraint (= (f #xffff) #xfffe))
+(constraint (= (f #x8000) #x0000))
+(check-synth)

@@ -1,0 +1,7 @@
+; 10x from shifts and adds, 32 bits (hard)
+(set-logic BV)
+(synth-fun f ((x (_ BitVec 32))) (_ BitVec 32)
+  ((S (_ BitVec 32))) ((S (_ BitVec 32) (x #x00000001 #x00000002 (bvadd S S) (bvshl S S)))))
+(declare-var x (_ BitVec 32))
+(constraint (= (f x) (bvmul x #x0000000a)))
+(check-synth)

@@ -1,0 +1,11 @@
+; clamp x into [lo, hi]
+(set-logic LIA)
+(synth-fun f ((x Int) (lo Int) (hi Int)) Int)
+(declare-var x Int)
+(declare-var lo Int)
+(declare-var hi Int)
+(constraint (=> (<= lo hi) (and (<= lo (f x lo hi)) (<= (f x lo hi) hi))))
+(constraint (=> (and (<= lo x) (<= x hi)) (= (f x lo hi) x)))
+(constraint (=> (and (<= lo hi) (< x lo)) (= (f x lo hi) lo)))
+(constraint (=> (and (<= lo hi) (> x hi)) (= (f x lo hi) hi)))
+(check-synth)

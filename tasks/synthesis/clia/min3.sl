@@ -1,0 +1,11 @@
+; min of 3
+(set-logic LIA)
+(synth-fun m ((x1 Int) (x2 Int) (x3 Int)) Int)
+(declare-var x1 Int)
+(declare-var x2 Int)
+(declare-var x3 Int)
+(constraint (<= (m x1 x2 x3) x1))
+(constraint (<= (m x1 x2 x3) x2))
+(constraint (<= (m x1 x2 x3) x3))
+(constraint (or (= (m x1 x2 x3) x1) (= (m x1 x2 x3) x2) (= (m x1 x2 x3) x3)))
+(check-synth)

@@ -1,0 +1,13 @@
+; min of 4
+(set-logic LIA)
+(synth-fun m ((x1 Int) (x2 Int) (x3 Int) (x4 Int)) Int)
+(declare-var x1 Int)
+(declare-var x2 Int)
+(declare-var x3 Int)
+(declare-var x4 Int)
+(constraint (<= (m x1 x2 x3 x4) x1))
+(constraint (<= (m x1 x2 x3 x4) x2))
+(constraint (<= (m x1 x2 x3 x4) x3))
+(constraint (<= (m x1 x2 x3 x4) x4))
+(constraint (or (= (m x1 x2 x3 x4) x1) (= (m x1 x2 x3 x4) x2) (= (m x1 x2 x3 x4) x3) (= (m x1 x2 x3 x4) x4)))
+(check-synth)

@@ -1,0 +1,6 @@
+; random piecewise-linear target (ite (< x 5) 2 (+ x 2))
+(set-logic LIA)
+(synth-fun f ((x Int)) Int)
+(declare-var x Int)
+(constraint (= (f x) (ite (< x 5) 2 (+ x 2))))
+(check-synth)

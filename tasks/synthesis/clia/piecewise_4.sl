@@ -1,0 +1,6 @@
+; random piecewise-linear target (ite (< x (- 2)) (+ x 3) (+ (* 2 x) 1))
+(set-logic LIA)
+(synth-fun f ((x Int)) Int)
+(declare-var x Int)
+(constraint (= (f x) (ite (< x (- 2)) (+ x 3) (+ (* 2 x) 1))))
+(check-synth)

@@ -1,0 +1,6 @@
+; random piecewise-linear target (ite (< x 5) 3 0)
+(set-logic LIA)
+(synth-fun f ((x Int)) Int)
+(declare-var x Int)
+(constraint (= (f x) (ite (< x 5) 3 0)))
+(check-synth)

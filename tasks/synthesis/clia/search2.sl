@@ -1,0 +1,10 @@
+; where k goes among 2 sorted values
+(set-logic LIA)
+(synth-fun pos ((x1 Int) (x2 Int) (k Int)) Int)
+(declare-var x1 Int)
+(declare-var x2 Int)
+(declare-var k Int)
+(constraint (=> (and (and (< x1 x2)) (< k x1)) (= (pos x1 x2 k) 0)))
+(constraint (=> (and (and (< x1 x2)) (> k x2)) (= (pos x1 x2 k) 2)))
+(constraint (=> (and (and (< x1 x2)) (> k x1) (< k x2)) (= (pos x1 x2 k) 1)))
+(check-synth)

@@ -1,0 +1,12 @@
+; where k goes among 3 sorted values
+(set-logic LIA)
+(synth-fun pos ((x1 Int) (x2 Int) (x3 Int) (k Int)) Int)
+(declare-var x1 Int)
+(declare-var x2 Int)
+(declare-var x3 Int)
+(declare-var k Int)
+(constraint (=> (and (and (< x1 x2) (< x2 x3)) (< k x1)) (= (pos x1 x2 x3 k) 0)))
+(constraint (=> (and (and (< x1 x2) (< x2 x3)) (> k x3)) (= (pos x1 x2 x3 k) 3)))
+(constraint (=> (and (and (< x1 x2) (< x2 x3)) (> k x1) (< k x2)) (= (pos x1 x2 x3 k) 1)))
+(constraint (=> (and (and (< x1 x2) (< x2 x3)) (> k x2) (< k x3)) (= (pos x1 x2 x3 k) 2)))
+(check-synth)

@@ -1,0 +1,8 @@
+; relational: 2f(x,y) is x + y or x + y + 1 (a rounded half: needs div)
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int)) Int)
+(declare-var x Int)
+(declare-var y Int)
+(constraint (>= (+ (f x y) (f x y)) (+ x y)))
+(constraint (<= (+ (f x y) (f x y)) (+ x y 1)))
+(check-synth)

@@ -1,0 +1,7 @@
+; hard: 5x + 37 built from 0, 1, + and -
+(set-logic LIA)
+(synth-fun f ((x Int)) Int
+  ((S Int)) ((S Int (x 0 1 (+ S S) (- S S)))))
+(declare-var x Int)
+(constraint (= (f x) (+ (* 5 x) 37)))
+(check-synth)

@@ -1,0 +1,7 @@
+; hard: -9x + 64 built from 0, 1, + and -
+(set-logic LIA)
+(synth-fun f ((x Int)) Int
+  ((S Int)) ((S Int (x 0 1 (+ S S) (- S S)))))
+(declare-var x Int)
+(constraint (= (f x) (+ (* (- 9) x) 64)))
+(check-synth)

@@ -1,0 +1,7 @@
+; random linear target (+ x y 5)
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int)) Int)
+(declare-var x Int)
+(declare-var y Int)
+(constraint (= (f x y) (+ x y 5)))
+(check-synth)

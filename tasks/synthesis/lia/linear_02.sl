@@ -1,0 +1,8 @@
+; random linear target (+ (* 3 x) y 3)
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int)) Int)
+(declare-var x Int)
+(declare-var y Int)
+(constraint (<= (+ (f x y) (f x y)) (* 2 (+ (* 3 x) y 3))))
+(constraint (>= (+ (f x y) (f x y)) (* 2 (+ (* 3 x) y 3))))
+(check-synth)

@@ -1,0 +1,8 @@
+; random linear target (+ (* (- 1) x) (* 3 y) 3)
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int) (z Int)) Int)
+(declare-var x Int)
+(declare-var y Int)
+(declare-var z Int)
+(constraint (= (f x y z) (+ (* (- 1) x) (* 3 y) 3)))
+(check-synth)

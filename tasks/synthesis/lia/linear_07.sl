@@ -1,0 +1,9 @@
+; random linear target (+ (* 2 x) (* (- 1) y) (* (- 3) z) 3), with a grammar
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int) (z Int)) Int
+  ((S Int)) ((S Int (x y z 0 1 (+ S S) (- S S)))))
+(declare-var x Int)
+(declare-var y Int)
+(declare-var z Int)
+(constraint (= (- (f x y z) x) (+ x (* (- 1) y) (* (- 3) z) 3)))
+(check-synth)

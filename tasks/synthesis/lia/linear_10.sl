@@ -1,0 +1,7 @@
+; random linear target (+ (* 3 x) (* (- 3) y) 1)
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int)) Int)
+(declare-var x Int)
+(declare-var y Int)
+(constraint (= (- (f x y) x) (+ (* 2 x) (* (- 3) y) 1)))
+(check-synth)

@@ -1,0 +1,8 @@
+; random linear target (+ x (* (- 2) y) (* 3 z) (- 3))
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int) (z Int)) Int)
+(declare-var x Int)
+(declare-var y Int)
+(declare-var z Int)
+(constraint (= (f x y z) (+ x (* (- 2) y) (* 3 z) (- 3))))
+(check-synth)

@@ -1,0 +1,11 @@
+; three functions linked by equations: h = x, g = x + y, f = x + y + 1
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int)) Int)
+(synth-fun g ((x Int) (y Int)) Int)
+(synth-fun h ((x Int) (y Int)) Int)
+(declare-var x Int)
+(declare-var y Int)
+(constraint (= (f x y) (+ (g x y) 1)))
+(constraint (= (g x y) (+ (h x y) y)))
+(constraint (= (+ (f x y) (h x y)) (+ x x y 1)))
+(check-synth)

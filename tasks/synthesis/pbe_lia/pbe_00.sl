@@ -1,0 +1,15 @@
+; by examples; drawn target (ite (<= (- 1 0) 2) (- 0 (- 2 x)) (ite (= x 0) x (+ 2 3))), with a grammar
+(set-logic LIA)
+(synth-fun f ((x Int)) Int
+  ((S Int) (B Bool)) ((S Int (x 0 1 2 3 (+ S S) (- S S) (ite B S S))) (B Bool ((<= S S) (< S S) (= S S) (and B B) (not B)))))
+(constraint (= (f (- 9)) (- 11)))
+(constraint (= (f (- 19)) (- 21)))
+(constraint (= (f 2) 0))
+(constraint (= (f (- 10)) (- 12)))
+(constraint (= (f 15) 13))
+(constraint (= (f 16) 14))
+(constraint (= (f 14) 12))
+(constraint (= (f (- 7)) (- 9)))
+(constraint (= (f (- 13)) (- 15)))
+(constraint (= (f 19) 17))
+(check-synth)

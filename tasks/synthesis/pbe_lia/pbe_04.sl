@@ -1,0 +1,15 @@
+; by examples; drawn target (+ (- (- 0 2) 1) (+ (ite (<= 0 x) 3 0) (+ x 1))), with a grammar
+(set-logic LIA)
+(synth-fun f ((x Int)) Int
+  ((S Int) (B Bool)) ((S Int (x 0 1 2 3 (+ S S) (- S S) (ite B S S))) (B Bool ((<= S S) (< S S) (= S S) (and B B) (not B)))))
+(constraint (= (f (- 3)) (- 5)))
+(constraint (= (f 8) 9))
+(constraint (= (f (- 4)) (- 6)))
+(constraint (= (f (- 11)) (- 13)))
+(constraint (= (f 14) 15))
+(constraint (= (f 20) 21))
+(constraint (= (f (- 6)) (- 8)))
+(constraint (= (f 1) 2))
+(constraint (= (f 15) 16))
+(constraint (= (f (- 13)) (- 15)))
+(check-synth)

@@ -1,0 +1,15 @@
+; by examples; drawn target (- (- (- 1 2) (ite (< 2 x) 0 0)) x), with a grammar
+(set-logic LIA)
+(synth-fun f ((x Int)) Int
+  ((S Int) (B Bool)) ((S Int (x 0 1 2 3 (+ S S) (- S S) (ite B S S))) (B Bool ((<= S S) (< S S) (= S S) (and B B) (not B)))))
+(constraint (= (f 2) (- 3)))
+(constraint (= (f 19) (- 20)))
+(constraint (= (f (- 10)) 9))
+(constraint (= (f (- 13)) 12))
+(constraint (= (f (- 9)) 8))
+(constraint (= (f (- 7)) 6))
+(constraint (= (f 7) (- 8)))
+(constraint (= (f (- 8)) 7))
+(constraint (= (f (- 19)) 18))
+(constraint (= (f 15) (- 16)))
+(check-synth)

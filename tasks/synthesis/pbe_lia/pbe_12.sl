@@ -1,0 +1,15 @@
+; by examples; drawn target (ite (= (- 3 (ite (< 2 1) 1 2)) 3) (ite (< (- 3 0) (- 2 x)) (+ (ite (= 3 1) 2 0) (ite (< 1 3) 3 1)) (+ (ite (< x 2) 3 2) (+ 0 3))) (+ (+ 0 3) (- (- 1 x) (+ x 0)))), with a grammar
+(set-logic LIA)
+(synth-fun f ((x Int)) Int
+  ((S Int) (B Bool)) ((S Int (x 0 1 2 3 (+ S S) (- S S) (ite B S S))) (B Bool ((<= S S) (< S S) (= S S) (and B B) (not B)))))
+(constraint (= (f 5) (- 6)))
+(constraint (= (f (- 13)) 30))
+(constraint (= (f 9) (- 14)))
+(constraint (= (f 18) (- 32)))
+(constraint (= (f 2) 0))
+(constraint (= (f 20) (- 36)))
+(constraint (= (f 13) (- 22)))
+(constraint (= (f (- 14)) 32))
+(constraint (= (f 6) (- 8)))
+(constraint (= (f (- 5)) 14))
+(check-synth)

@@ -1,0 +1,7 @@
+; infeasible: two outputs for the input (1, 2)
+(set-logic LIA)
+(synth-fun f ((x Int) (y Int)) Int)
+(constraint (= (f 1 2) 3))
+(constraint (= (f 4 0) 4))
+(constraint (= (f 1 2) 4))
+(check-synth)

@@ -1,0 +1,12 @@
+; by examples: a step at 10
+(set-logic LIA)
+(synth-fun f ((x Int)) Int)
+(constraint (= (f (- 7)) (- 6)))
+(constraint (= (f 0) 1))
+(constraint (= (f 3) 4))
+(constraint (= (f 9) 10))
+(constraint (= (f 10) 0))
+(constraint (= (f 11) 1))
+(constraint (= (f 25) 15))
+(constraint (= (f 40) 30))
+(check-synth)

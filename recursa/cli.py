@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("recursa.commands.train:train", "Train the equilibrium reasoner (or the transformer baseline)."),
     "eval": ("recursa.commands.eval:eval_command", "Evaluate a model: accuracy and iterations by depth."),
     "bench": ("recursa.commands.bench:bench", "Benchmarks that print ratios measured side by side in one run."),
+    "synth": ("recursa.commands.synth:synth", "Synthesise functions from SyGuS-IF (.sl) specifications."),
+    "serve": ("recursa.commands.serve:serve", "Language server: verdicts as diagnostics, hovers and code lenses."),
 }
 
 

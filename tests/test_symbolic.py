@@ -76,9 +76,10 @@ assert x == 3
     ("int main(int *p) {\n  assert(*p > 0);\n}\n", "pointer", 1),
     ("int main() {\n  int a[4];\n  assert(a[0] == 0);\n}\n", "array", 2),
     ("int main() {\n  float f = 1.0;\n  assert(f > 0);\n}\n", "floating-point type 'float'", 2),
-    ("int g(int x) { return x; }\nint main() {\n  int y = g(3);\n  assert(y == 3);\n}\n", "call to 'g'", 3),
-    ("int main() {\n  int x = 0;\n  while (x++ < 3) {}\n  assert(x == 4);\n}\n", "assignment inside an expression", 3),
-    ("int main() {\n  unsigned u = 0;\n  assert(u == 0);\n}\n", "unsigned type 'unsigned'", 2),
+    ("int g(int x) { return x > 0 ? g(x - 1) : 0; }\nint main() {\n  int y = g(3);\n  assert(y == 0);\n}\n",
+     "recursive call to 'g'", 1),
+    ("int main() {\n  int x = 0;\n  while (x++ < 3) {}\n  assert(x == 4);\n}\n", "side effect in a loop condition", 3),
+    ("int main() {\n  long double u = 0;\n  assert(u == 0);\n}\n", "floating-point type 'long double'", 2),
     ("int main() {\n  int x = 0;\n  x = x & 1;\n  assert(x == 0);\n}\n", "bitwise operator '&'", 3),
     ("int main() {\n  int x = unknown();\n  int y = 10 / x;\n  assert(y);\n}\n", "'/' by a non-constant", 3),
 ])

@@ -117,7 +117,7 @@ def _source(expr: Expr, machine: bool) -> str:
             s = {"neg": f"(-{k[0]})", "bnot": f"(~{k[0]})", "not": f"(not {k[0]})",
                  "to_int": f"(1 if {k[0]} else 0)", "to_bool": f"({k[0]} != 0)"}[node.op]
             if machine and node.op in ("neg", "bnot"):
-                s = f"_wrap{s}"
+                s = f"_wrap({s})"
         elif isinstance(node, Binary):
             op = node.op
             if op in ("and", "or"):
@@ -131,7 +131,7 @@ def _source(expr: Expr, machine: bool) -> str:
             else:
                 s = f"({k[0]} {_PY_BINOP[op]} {k[1]})"
             if machine and op in _WRAPPED:
-                s = f"_wrap{s}"
+                s = f"_wrap({s})"  # parenthesised: ``s`` may be a call such as ``_cdiv(a, b)``
         elif isinstance(node, Ite):
             s = f"({k[1]} if {k[0]} else {k[2]})"
         else:
@@ -334,7 +334,8 @@ class Interpreter:
         self.function = function
         self.machine = machine
         self._cache: dict[int, Callable[[Env], Value]] = {}
-        self._visible = [v for v in function.variables if not v.startswith("__nd")]
+        # names the front ends make up (``__nd3`` for a nondet value, ``__upd1``, ``__broke2``) stay out of traces
+        self._visible = [v for v in function.variables if not v.startswith("__")]
 
     def _eval(self, expr: Expr, env: Env) -> Value:
         fn = self._cache.get(id(expr))
@@ -342,8 +343,10 @@ class Interpreter:
             fn = self._cache[id(expr)] = compile_expr(expr, self.machine)
         return fn(env)
 
-    def _snapshot(self, env: Env) -> dict[str, Value]:
-        return {self.function.show(v): env[v] for v in self._visible}
+    def _snapshot(self, env: Env, defined: set[str]) -> dict[str, Value]:
+        """The visible variables that hold a value the program gave them (a parameter, an assignment, a
+        declaration): a variable not yet assigned at this point has no value a reader could trust."""
+        return {self.function.show(v): env[v] for v in self._visible if v in defined}
 
     def run(self, oracle: Oracle, max_steps: int = 100_000, on_head: HeadHook | None = None,
             record: bool = False, record_limit: int = 10_000, deadline: Deadline | None = None) -> RunResult:
@@ -376,6 +379,7 @@ class Interpreter:
         if record:
             params = {fn.show(p): env[p] for p in fn.params}
             trace.append(TraceStep("entry", fn.loc.line, params))
+        defined: set[str] = set(fn.params)
         # frames: [stmts, position] for blocks; [loop, phase] for loops (phase: head / body / update)
         stack: list[list[Any]] = [[fn.body, 0]]
         steps = 0
@@ -393,7 +397,7 @@ class Interpreter:
                     if on_head is not None:
                         on_head(loop, env)
                     if record and len(trace) < record_limit:
-                        trace.append(TraceStep("loop", loop.loc.line, self._snapshot(env), loop.index))
+                        trace.append(TraceStep("loop", loop.loc.line, self._snapshot(env, defined), loop.index))
                     blocked = False
                     for s in loop.prelude:
                         if isinstance(s, Havoc):
@@ -437,6 +441,8 @@ class Interpreter:
                 result.outcome = Outcome.TIMEOUT
                 break
             if isinstance(s, Assign):
+                if record:
+                    defined.update(s.targets)
                 if len(s.targets) == 1:
                     v = env[s.targets[0]] = ev(s.values[0], env)
                     if check_size and not -limit < v < limit:
@@ -448,6 +454,8 @@ class Interpreter:
                             raise ValueTooLarge(t)
                         env[t] = v
             elif isinstance(s, Havoc):
+                if record:
+                    defined.add(s.var)
                 v = oracle.nondet(s, False)
                 env[s.var] = v
                 nondet_log.append(v)
@@ -460,7 +468,7 @@ class Interpreter:
                     result.outcome = Outcome.VIOLATION
                     result.failed = s
                     if record:
-                        trace.append(TraceStep("assert", s.loc.line, self._snapshot(env)))
+                        trace.append(TraceStep("assert", s.loc.line, self._snapshot(env, defined)))
                     break
             elif isinstance(s, If):
                 stack.append([s.then if ev(s.cond, env) else s.orelse, 0])

@@ -4,9 +4,13 @@ Supported: integer and boolean variables, assignments (also compound, ``++``/``-
 assignment), if/else, while / for / do-while (C), while / ``for i in range(...)`` (Python), break,
 continue, return, ``assume(e)`` / ``__VERIFIER_assume(e)`` / ``assume_abort_if_not(e)``, ``assert(e)`` /
 ``__VERIFIER_assert(e)`` / ``assert e`` / ``reach_error()``, and nondeterministic values from calls to
-``unknown*()``, ``nondet*()``, ``__VERIFIER_nondet_*()``. Uninitialised variables and parameters hold
-arbitrary values. Anything else raises :class:`UnsupportedError` naming the construct and its line:col;
-functions are then reported as unsupported, never crash the run.
+``unknown*()``, ``nondet*()``, ``__VERIFIER_nondet_*()`` (``recursa.nondet_int()`` in Python). Uninitialised
+variables and parameters hold arbitrary values. C unsigned types are integers kept in ``[0, 2**width)`` by an
+explicit ``mod 2**width`` after each operation that can leave the range; C calls to functions of the same file
+are inlined; ``++``/``--`` may sit inside expressions. A Python function's leading asserts on its parameters are
+its precondition (assumptions). Output calls (``printf``, ``print``) with inert arguments are dropped with a note
+(:attr:`FunctionUnit.notes`). Anything else raises :class:`UnsupportedError` naming the construct and its
+line:col; functions are then reported as unsupported, never crash the run.
 
 Conversion walks the tree with generators driven by an explicit stack (:func:`_run`), so arbitrarily deep
 nesting never reaches Python's recursion limit.
@@ -14,6 +18,7 @@ nesting never reaches Python's recursion limit.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -89,6 +94,8 @@ class FunctionUnit:
     loop_count: int
     function: Function | None = None
     unsupported: Unsupported | None = None
+    #: what the front end left out of the function, and why (``"12:5: dropped 'printf(...)': ..."``)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -108,6 +115,21 @@ ASSUME_NAMES = frozenset({"assume", "__VERIFIER_assume", "assume_abort_if_not"})
 ASSERT_NAMES = frozenset({"assert", "__VERIFIER_assert"})
 ERROR_NAMES = frozenset({"reach_error", "__VERIFIER_error"})
 HALT_NAMES = frozenset({"abort", "exit"})
+#: Calls that only print: at statement level, with arguments that change nothing, they cannot affect any
+#: assertion, so they are dropped (with a note) instead of making the function unsupported.
+OUTPUT_NAMES = {"c": frozenset({"printf", "puts", "putchar", "fprintf", "fputs", "fflush", "perror"}),
+                "python": frozenset({"print"})}
+#: C expression kinds whose evaluation changes nothing (allowed in the arguments of a dropped ``printf``).
+_C_PRINTABLE_NODES = frozenset({
+    "identifier", "number_literal", "string_literal", "string_content", "escape_sequence", "concatenated_string",
+    "char_literal", "character", "true", "false", "null", "binary_expression", "unary_expression",
+    "parenthesized_expression", "conditional_expression", "comment"})
+#: Python expression kinds that cannot raise or assign (allowed in the arguments of a dropped ``print``).
+_PRINTABLE_NODES = frozenset({
+    "identifier", "integer", "true", "false", "none", "string", "string_start", "string_content", "string_end",
+    "escape_sequence", "interpolation", "format_specifier", "concatenated_string", "keyword_argument",
+    "attribute", "binary_operator", "comparison_operator", "boolean_operator", "not_operator", "unary_operator",
+    "parenthesized_expression", "expression_list", "call", "argument_list", "comment"})
 HELPER_NAMES = ASSUME_NAMES | ASSERT_NAMES | ERROR_NAMES | HALT_NAMES
 C_LIMITS = {"INT_MAX": 2**31 - 1, "INT_MIN": -(2**31), "SHRT_MAX": 2**15 - 1, "SHRT_MIN": -(2**15),
             "CHAR_MAX": 127, "CHAR_MIN": -128, "SCHAR_MAX": 127, "SCHAR_MIN": -128}
@@ -115,6 +137,14 @@ C_INT_TYPES = frozenset({"int", "long", "short", "char", "signed", "int32_t", "i
                          "ssize_t", "intmax_t", "ptrdiff_t", "long long", "long int", "short int",
                          "signed int", "signed char", "long long int", "signed long", "signed short"})
 C_BOOL_TYPES = frozenset({"_Bool", "bool"})
+#: Unsigned C types and their widths in bits (LP64, as on the Linux targets of SV-COMP's 64-bit tasks).
+C_UNSIGNED_TYPES = {"unsigned": 32, "unsigned int": 32, "unsigned long": 64, "unsigned long int": 64,
+                    "unsigned long long": 64, "unsigned long long int": 64, "unsigned short": 16,
+                    "unsigned short int": 16, "unsigned char": 8, "uint8_t": 8, "uint16_t": 16, "uint32_t": 32,
+                    "uint64_t": 64, "size_t": 64, "uintmax_t": 64, "uintptr_t": 64, "u_int": 32}
+#: ``__VERIFIER_nondet_<kind>`` of an unsigned kind -> width.
+_NONDET_UNSIGNED = {"uint": 32, "unsigned": 32, "u32": 32, "ulong": 64, "ulonglong": 64, "u64": 64,
+                    "ushort": 16, "u16": 16, "uchar": 8, "u8": 8, "size_t": 64}
 
 _Gen = Generator[Any, Any, Any]
 _JUMPS = ("break_statement", "continue_statement", "return_statement")
@@ -222,6 +252,46 @@ class _Builder:
         self.assert_count = 0
         self.loop_count = 0
         self.temp_count = 0
+        self.notes: list[str] = []
+        # C unsigned values: variable -> width, and expressions of an unsigned type (kept alive with their width)
+        self.unsigned: dict[str, int] = {}
+        self.unsigned_exprs: dict[int, tuple[Expr, int]] = {}
+
+    def check_unsigned(self, what: str, loc: Loc) -> None:
+        if self.machine:
+            raise UnsupportedError(f"unsigned {what}", loc, "unsigned types are supported with --int-semantics math")
+
+    def in_range(self, e: Expr, width: int) -> Expr:
+        """``0 <= e < 2**width``: the values of an unsigned type of that width."""
+        return logic("and", compare("ge", e, Const(0)), compare("lt", e, self.int_literal(1 << width)))
+
+    def width_of(self, e: Expr) -> int | None:
+        """The width of ``e``'s unsigned C type, ``None`` for a signed (or boolean) value."""
+        if isinstance(e, Var):
+            return self.unsigned.get(e.name)
+        hit = self.unsigned_exprs.get(id(e))
+        return hit[1] if hit is not None and hit[0] is e else None
+
+    def reduce(self, e: Expr, width: int) -> Expr:
+        """``e mod 2**width``, typed unsigned: C's wrap-around for unsigned arithmetic and conversions."""
+        if isinstance(e, Const):  # a fresh node: the tag must not stick to a constant shared elsewhere
+            out: Expr = self.int_literal(e.value % (1 << width))
+        else:
+            out = arith("fmod", e, self.int_literal(1 << width))
+        self.unsigned_exprs[id(out)] = (out, width)
+        return out
+
+    def tag(self, e: Expr, width: int | None) -> Expr:
+        if width is not None:
+            self.unsigned_exprs[id(e)] = (e, width)
+        return e
+
+    def common_width(self, a: Expr, c: Expr) -> int | None:
+        """C's usual arithmetic conversions, reduced to what matters here: the result is unsigned when an
+        operand is unsigned and at least as wide as ``int`` (narrower ones promote to signed ``int``); signed
+        operands are taken to be ``int``-wide."""
+        widths = [w for w in (self.width_of(a), self.width_of(c)) if w is not None and w >= 32]
+        return max(widths) if widths else None
 
     def loc(self, node: Any) -> Loc:
         row, col = node.start_point
@@ -247,8 +317,16 @@ class _Builder:
     def nondet_value(self, name: str, loc: Loc) -> Expr:
         low = name.lower()
         kind = low.rsplit("nondet", 1)[-1].lstrip("_") if "nondet" in low else ""
-        if kind.startswith("u") and kind[1:] in ("int", "long", "short", "char", "longlong") or "unsigned" in low \
-                or "size_t" in low:
+        width = _NONDET_UNSIGNED.get(kind)
+        if width is not None:
+            self.check_unsigned(f"nondeterministic value '{name}()'", loc)
+            self.temp_count += 1
+            tmp = self.fresh(f"__nd{self.temp_count}", Sort.INT)
+            self.pending.append(self.havoc(tmp, Sort.INT, loc, f"{name}()"))
+            self.pending.append(Assume(self.in_range(Var(tmp), width), loc))
+            self.unsigned[tmp] = width
+            return Var(tmp)
+        if "unsigned" in low or "size_t" in low:
             raise UnsupportedError(f"unsigned nondeterministic value '{name}()'", loc)
         if kind in ("float", "double", "pointer", "pchar"):
             raise UnsupportedError(f"nondeterministic {kind} '{name}()'", loc)
@@ -308,18 +386,94 @@ class _Builder:
 # ======================================================================================================
 
 
+#: Calls nested deeper than this while inlining are reported unsupported (the IR grows with every level).
+MAX_INLINE_DEPTH = 16
+
+
 class _CFrontEnd:
     def __init__(self, b: _Builder, defines: dict[str, int], globals_: dict[str, tuple[Sort, Any]],
-                 is_main: bool) -> None:
+                 is_main: bool, functions: dict[str, Any] | None = None) -> None:
         self.b = b
         self.defines = defines
         self.globals = globals_
         self.is_main = is_main
         self.scopes: list[dict[str, str]] = []
         self.used_globals: dict[str, str] = {}
+        self.functions = functions or {}  # the file's function definitions, by name: the callees we inline
+        self.inlining: list[str] = []  # the callees being inlined, outermost first (recursion check)
+        self.return_var: list[str | None] = []  # per callee being inlined: the variable its result goes to
+        self.effect_calls: set[int] = set()  # start bytes of calls whose callee may have effects (statement level)
+        self.lazy_depth = 0  # > 0 inside an operand that may not be evaluated (of &&, ||, ?:)
+
+    def inline(self, node: Any, name: str) -> _Gen:
+        """Inline a call to a function of the file: its parameters and locals become fresh variables, its body
+        runs in place (statements go to ``pending``), and its result is the returned value.
+
+        Supported: non-recursive callees whose ``return`` statements all sit in tail position (last in the
+        body, or last in a branch of a tail ``if``), so the body needs no jump. A call inside a larger
+        expression (which may not be evaluated, as in ``a && f(x)``) must be to a callee without loops,
+        assertions, assumptions or writes to globals: its statements then run unconditionally, harmlessly.
+        """
+        b = self.b
+        loc = b.loc(node)
+        fnode = self.functions[name]
+        if name in self.inlining:
+            raise UnsupportedError(f"recursive call to '{name}'", loc)
+        if len(self.inlining) >= MAX_INLINE_DEPTH:
+            raise UnsupportedError(f"call to '{name}'", loc, f"calls nested deeper than {MAX_INLINE_DEPTH}")
+        late = _c_non_tail_return(fnode)
+        if late is not None:
+            raise UnsupportedError(f"return before the end of '{name}'", b.loc(late),
+                                   "inlined callees may return only in tail position")
+        args = [c for c in node.child_by_field_name("arguments").named_children if c.type != "comment"]
+        values = []
+        for a in args:
+            values.append((yield self.expr(a)))
+        decl = fnode.child_by_field_name("declarator")
+        while decl is not None and decl.type != "function_declarator":
+            if decl.type == "pointer_declarator":
+                raise UnsupportedError("function returning a pointer", b.loc(decl))
+            decl = decl.child_by_field_name("declarator")
+        plist = decl.child_by_field_name("parameters") if decl is not None else None
+        params = [p for p in (plist.named_children if plist is not None else []) if p.type == "parameter_declaration"
+                  and p.child_by_field_name("declarator") is not None]
+        if len(params) != len(values) or plist is not None and any(
+                p.type == "variadic_parameter" for p in plist.named_children):
+            raise UnsupportedError(f"call to '{name}' with {len(values)} arguments", loc)
+        out = b.take_pending()
+        outer_scopes, self.scopes = self.scopes, [{}]
+        self.inlining.append(name)
+        try:
+            for p, v in zip(params, values):
+                sort, width = self.c_type(p)
+                ir = self.declare(self.declarator_name(p.child_by_field_name("declarator")), sort, width)
+                out.append(Assign((ir,), (self.store(Var(ir, sort), v),), loc))
+            rtype = fnode.child_by_field_name("type")
+            ret: str | None = None
+            if rtype is not None and b.text(rtype) != "void":
+                rsort, rwidth = self.c_type(fnode)
+                # no havoc: a callee that ends without ``return`` leaves it arbitrary (its start value), and a
+                # trace does not list it before the callee assigns it
+                ret = self.declare(f"{name}_result", rsort, rwidth)
+                b.display[ret] = f"{name}()"
+            self.return_var.append(ret)
+            body = yield self.block(fnode.child_by_field_name("body").named_children, new_scope=True)
+            self.return_var.pop()
+        finally:
+            self.scopes = outer_scopes
+            self.inlining.pop()
+        if node.start_byte not in self.effect_calls and _has_effects(body, set(self.used_globals.values())):
+            raise UnsupportedError(f"call to '{name}' inside an expression", loc,
+                                   "its body has loops, checks or global writes; call it as a statement")
+        b.pending.extend([*out, *body])
+        return Var(ret, b.variables[ret]) if ret is not None else Const(0)
 
     # -- types and declarations --
     def sort_of_type(self, decl: Any) -> Sort:
+        return self.c_type(decl)[0]
+
+    def c_type(self, decl: Any) -> tuple[Sort, int | None]:
+        """The sort of a declaration's type, and its width when the type is unsigned."""
         b = self.b
         tnode = decl.child_by_field_name("type")
         if tnode is None:
@@ -329,9 +483,12 @@ class _CFrontEnd:
         if "extern" in quals:
             raise UnsupportedError("extern declaration", b.loc(decl))
         if text in C_BOOL_TYPES:
-            return Sort.BOOL
+            return Sort.BOOL, None
         if text in C_INT_TYPES:
-            return Sort.INT
+            return Sort.INT, None
+        if text in C_UNSIGNED_TYPES:
+            b.check_unsigned(f"type '{text}'", b.loc(tnode))
+            return Sort.INT, C_UNSIGNED_TYPES[text]
         if "unsigned" in text or text.startswith("uint") or text == "size_t":
             raise UnsupportedError(f"unsigned type '{text}'", b.loc(tnode))
         if text in ("float", "double", "long double"):
@@ -348,12 +505,22 @@ class _CFrontEnd:
                  "function_declarator": "function declaration", "parenthesized_declarator": "declarator"}
         raise UnsupportedError(kinds.get(d.type, d.type), b.loc(d))
 
-    def declare(self, name: str, sort: Sort) -> str:
+    def declare(self, name: str, sort: Sort, width: int | None = None) -> str:
         ir = self.b.fresh(name, sort)
-        if ir != name:
-            self.b.display[ir] = name
+        shown = f"{self.inlining[-1]}.{name}" if self.inlining else name  # an inlined callee's own variables
+        if ir != shown:
+            self.b.display[ir] = shown
         self.scopes[-1][name] = ir
+        if width is not None:
+            self.b.unsigned[ir] = width
         return ir
+
+    def store(self, var: Var, value: Expr) -> Expr:
+        """``value`` converted to ``var``'s type (wrapping modulo 2**width for an unsigned one)."""
+        width = self.b.unsigned.get(var.name)
+        if width is None:
+            return coerce(value, var.sort)
+        return value if self.b.width_of(value) == width else self.b.reduce(as_int(value), width)
 
     def lookup(self, node: Any) -> Expr:
         b = self.b
@@ -376,6 +543,10 @@ class _CFrontEnd:
             return TRUE if name == "true" else FALSE
         if name in C_LIMITS:
             return b.int_literal(C_LIMITS[name])
+        if name in ("UINT_MAX", "ULONG_MAX", "USHRT_MAX", "UCHAR_MAX"):
+            width = {"UINT_MAX": 32, "ULONG_MAX": 64, "USHRT_MAX": 16, "UCHAR_MAX": 8}[name]
+            b.check_unsigned(f"constant '{name}'", b.loc(node))
+            return b.tag(b.int_literal((1 << width) - 1), width if width >= 32 else None)
         raise UnsupportedError(f"undeclared identifier '{name}'", b.loc(node))
 
     # -- functions --
@@ -401,11 +572,12 @@ class _CFrontEnd:
                 if b.text(p.child_by_field_name("type")) == "void":
                     continue
                 raise UnsupportedError("unnamed parameter", b.loc(p))
-            sort = self.sort_of_type(p)
-            params.append(self.declare(self.declarator_name(pd), sort))
+            sort, width = self.c_type(p)
+            params.append(self.declare(self.declarator_name(pd), sort, width))
         body_node = node.child_by_field_name("body")
         body = _run(self.block(body_node.named_children, new_scope=True))
-        prologue: list[Stmt] = []
+        prologue: list[Stmt] = [Assume(b.in_range(Var(v), b.unsigned[v]), b.loc(node))
+                                for v in params if v in b.unsigned]
         if self.is_main:
             for src_name, ir in self.used_globals.items():
                 sort, init = self.globals[src_name]
@@ -453,7 +625,7 @@ class _CFrontEnd:
             b.loop_count += 1
             index = b.loop_count
             cond = yield self.cond(node.child_by_field_name("condition"))
-            prelude = b.take_pending()
+            prelude = _prelude(b.take_pending(), loc)
             body = yield self.block([node.child_by_field_name("body")], new_scope=True)
             return [Loop(cond, tuple(body), loc, index, tuple(prelude), (), False, "while",
                          node.start_byte, node.end_byte)]
@@ -462,11 +634,18 @@ class _CFrontEnd:
             index = b.loop_count
             body = yield self.block([node.child_by_field_name("body")], new_scope=True)
             cond = yield self.cond(node.child_by_field_name("condition"))
-            prelude = b.take_pending()
+            prelude = _prelude(b.take_pending(), loc)
             return [Loop(cond, tuple(body), loc, index, tuple(prelude), (), True, "do",
                          node.start_byte, node.end_byte)]
         if kind == "for_statement":
             return (yield self.for_loop(node))
+        if kind == "return_statement" and self.return_var:
+            kids = [c for c in node.named_children if c.type != "comment"]
+            ret = self.return_var[-1]
+            if not kids or ret is None:
+                return []
+            value = yield self.expr(kids[0])
+            return [*b.take_pending(), Assign((ret,), (self.store(Var(ret, b.variables[ret]), value),), loc)]
         if kind in _JUMPS:
             return (yield from _jump(self, kind, node, loc))
         if kind == "labeled_statement":
@@ -478,7 +657,7 @@ class _CFrontEnd:
 
     def declaration(self, node: Any) -> _Gen:
         b = self.b
-        sort = self.sort_of_type(node)
+        sort, width = self.c_type(node)
         out: list[Stmt] = []
         for d in node.children_by_field_name("declarator"):
             loc = b.loc(d)
@@ -487,14 +666,18 @@ class _CFrontEnd:
                 value_node = d.child_by_field_name("value")
                 if value_node.type == "initializer_list":
                     raise UnsupportedError("initializer list", b.loc(value_node))
+                if value_node.type == "call_expression":
+                    self.effect_calls.add(value_node.start_byte)
                 value = yield self.expr(value_node)
                 out.extend(b.take_pending())
-                ir = self.declare(name, sort)
-                out.append(Assign((ir,), (coerce(value, sort),), loc))
+                ir = self.declare(name, sort, width)
+                out.append(Assign((ir,), (self.store(Var(ir, sort), value),), loc))
             else:
                 name = self.declarator_name(d)
-                ir = self.declare(name, sort)
+                ir = self.declare(name, sort, width)
                 out.append(b.havoc(ir, sort, loc, "uninitialised"))
+                if width is not None:
+                    out.append(Assume(b.in_range(Var(ir), width), loc))
         return out
 
     def effect(self, node: Any) -> _Gen:
@@ -515,8 +698,8 @@ class _CFrontEnd:
             arg = node.child_by_field_name("argument")
             var = self.target(arg)
             op = b.text(node.child_by_field_name("operator"))
-            value = arith("add" if op == "++" else "sub", var, Const(1))
-            return [Assign((var.name,), (coerce(value, var.sort),), loc)]
+            value = self.binary("+" if op == "++" else "-", var, Const(1), loc)
+            return [Assign((var.name,), (self.store(var, value),), loc)]
         if kind == "call_expression":
             return (yield self.call_stmt(node))
         yield self.expr(node)
@@ -548,12 +731,14 @@ class _CFrontEnd:
             out.extend((yield self.assignment(inner)))
             value: Expr = self.target(inner.child_by_field_name("left"))
         else:
+            if inner.type == "call_expression":
+                self.effect_calls.add(inner.start_byte)
             value = yield self.expr(right)
             out.extend(b.take_pending())
         op = b.text(node.child_by_field_name("operator"))
         if op != "=":
             value = self.binary(op[:-1], var, value, loc)
-        out.append(Assign((var.name,), (coerce(value, var.sort),), loc))
+        out.append(Assign((var.name,), (self.store(var, value),), loc))
         return out
 
     def call_stmt(self, node: Any) -> _Gen:
@@ -576,7 +761,27 @@ class _CFrontEnd:
             return [Assume(FALSE, loc)]
         if name and is_nondet_name(name):
             return []
+        if name in self.functions and name not in HELPER_NAMES:
+            self.effect_calls.add(node.start_byte)
+            yield self.inline(node, name)
+            return b.take_pending()
+        if name in OUTPUT_NAMES["c"] and all(self.pure(a) for a in args):
+            b.notes.append(f"{loc}: dropped '{name}(...)': output cannot affect an assertion")
+            return []
         raise UnsupportedError(f"call to '{name or b.text(fn)}'", loc)
+
+    def pure(self, node: Any) -> bool:
+        """True if evaluating ``node`` can change no variable and has no undefined behaviour that could end
+        the run: names, literals, strings, and operators other than division (``x / 0`` is undefined)."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n.type not in _C_PRINTABLE_NODES:
+                return False
+            if n.type == "binary_expression" and self.b.text(n.child_by_field_name("operator")) in ("/", "%"):
+                return False
+            stack.extend(n.named_children)
+        return True
 
     def for_loop(self, node: Any) -> _Gen:
         b = self.b
@@ -596,7 +801,7 @@ class _CFrontEnd:
         prelude: list[Stmt] = []
         if cond_node is not None:
             cond = yield self.cond(cond_node)
-            prelude = b.take_pending()
+            prelude = _prelude(b.take_pending(), loc)
         update: list[Stmt] = []
         for u in node.children_by_field_name("update"):
             update.extend((yield self.effect(u)))
@@ -612,6 +817,9 @@ class _CFrontEnd:
 
     def binary(self, sym: str, a: Expr, c: Expr, loc: Loc) -> Expr:
         b = self.b
+        width = b.common_width(a, c) if sym not in ("&&", "||") else None
+        if width is not None:
+            return self.unsigned_binary(sym, a, c, width, loc)
         shared = b.arith_or_bitwise(sym, a, c, loc)
         if shared is not None:
             return shared
@@ -626,12 +834,45 @@ class _CFrontEnd:
             return logic("and" if sym == "&&" else "or", a, c)
         raise UnsupportedError(f"operator '{sym}'", loc)
 
+    def update_value(self, node: Any, loc: Loc) -> Expr:
+        """``x++`` / ``++x`` (and ``--``) inside an expression: the update goes to ``pending`` (it runs before the
+        statement that holds the expression) and the value is a copy taken before (postfix) or after (prefix)
+        it. C leaves ``x++ + x`` undefined, so reading ``x`` elsewhere in the same expression is not modelled."""
+        b = self.b
+        var = self.target(node.child_by_field_name("argument"))
+        op = b.text(node.child_by_field_name("operator"))
+        prefix = node.children[0].type in ("++", "--")
+        b.temp_count += 1
+        copy = b.fresh(f"__upd{b.temp_count}", var.sort)
+        if var.name in b.unsigned:
+            b.unsigned[copy] = b.unsigned[var.name]
+        new = Assign((var.name,), (self.store(var, self.binary("+" if op == "++" else "-", var, Const(1), loc)),), loc)
+        keep = Assign((copy,), (Var(var.name, var.sort),), loc)
+        b.pending.extend([new, keep] if prefix else [keep, new])
+        return Var(copy, var.sort)
+
+    def unsigned_binary(self, sym: str, a: Expr, c: Expr, width: int, loc: Loc) -> Expr:
+        """An operator whose operands convert to an unsigned type of ``width`` bits: both are brought into
+        ``[0, 2**width)``, and ``+ - *`` wrap around."""
+        b = self.b
+        x = a if b.width_of(a) == width else b.reduce(as_int(a), width)
+        y = c if b.width_of(c) == width else b.reduce(as_int(c), width)
+        if sym in ("+", "-", "*"):
+            return b.reduce(arith({"+": "add", "-": "sub", "*": "mul"}[sym], x, y), width)
+        if sym in ("/", "%"):  # both operands are non-negative: truncation and floor agree
+            return b.tag(b.divide("cdiv" if sym == "/" else "cmod", x, y, sym, loc), width)
+        cmp = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+        if sym in cmp:
+            return compare(cmp[sym], x, y)
+        raise UnsupportedError(f"operator '{sym}' on unsigned values", loc)
+
     def expr(self, node: Any) -> _Gen:  # noqa: C901 - one dispatch over the expression kinds
         b = self.b
         kind = node.type
         loc = b.loc(node)
         if kind == "number_literal":
-            return b.int_literal(self.number(node))
+            value, width = self.number(node)
+            return b.reduce(b.int_literal(value), width) if width is not None else b.int_literal(value)
         if kind == "identifier":
             return self.lookup(node)
         if kind in ("true", "false"):
@@ -642,14 +883,19 @@ class _CFrontEnd:
                 raise UnsupportedError("parenthesized expression", loc)
             return (yield self.expr(inner[0]))
         if kind == "binary_expression":
+            sym = b.text(node.child_by_field_name("operator"))
             left = yield self.expr(node.child_by_field_name("left"))
+            lazy = sym in ("&&", "||")  # the right operand may not be evaluated
+            self.lazy_depth += lazy
             right = yield self.expr(node.child_by_field_name("right"))
-            return self.binary(b.text(node.child_by_field_name("operator")), left, right, loc)
+            self.lazy_depth -= lazy
+            return self.binary(sym, left, right, loc)
         if kind == "unary_expression":
             arg = yield self.expr(node.child_by_field_name("argument"))
             op = b.text(node.child_by_field_name("operator"))
+            width = b.width_of(arg) if (b.width_of(arg) or 0) >= 32 else None
             if op == "-":
-                return neg(arg)
+                return b.reduce(neg(arg), width) if width is not None else neg(arg)
             if op == "+":
                 return as_int(arg)
             if op == "!":
@@ -660,52 +906,122 @@ class _CFrontEnd:
             raise UnsupportedError(f"operator '{op}'", loc)
         if kind == "conditional_expression":
             c = yield self.expr(node.child_by_field_name("condition"))
+            self.lazy_depth += 1
             x = yield self.expr(node.child_by_field_name("consequence"))
             y = yield self.expr(node.child_by_field_name("alternative"))
-            return ite(c, x, y)
+            self.lazy_depth -= 1
+            width = b.common_width(x, y)
+            if width is not None:
+                x = x if b.width_of(x) == width else b.reduce(as_int(x), width)
+                y = y if b.width_of(y) == width else b.reduce(as_int(y), width)
+            return b.tag(ite(c, x, y), width)
         if kind == "call_expression":
             fn = node.child_by_field_name("function")
             name = b.text(fn) if fn.type == "identifier" else ""
             if name and is_nondet_name(name):
                 return b.nondet_value(name, loc)
-            raise UnsupportedError(f"call to '{name or b.text(fn)}'", loc, "only nondet*/unknown* calls")
+            if name in self.functions and name not in HELPER_NAMES:
+                return (yield self.inline(node, name))
+            raise UnsupportedError(f"call to '{name or b.text(fn)}'", loc,
+                                   "only nondet*/unknown* calls and functions defined in the file")
         if kind == "cast_expression":
             tnode = node.child_by_field_name("type")
             text = " ".join(b.text(tnode).split())
             value = yield self.expr(node.child_by_field_name("value"))
             if text in C_BOOL_TYPES:
                 return as_bool(value)
+            if text in C_UNSIGNED_TYPES:
+                b.check_unsigned(f"cast to '{text}'", loc)
+                return b.reduce(as_int(value), C_UNSIGNED_TYPES[text])
             if text in ("int", "long", "long long", "long int", "signed", "int32_t", "int64_t"):
-                return as_int(value)
+                # a fresh node, so that a value cast from an unsigned type is no longer typed unsigned
+                return arith("add", value, Const(0)) if b.width_of(value) is not None else as_int(value)
             raise UnsupportedError(f"cast to '{text}'", loc)
         if kind == "char_literal":
             text = b.text(node)
             if len(text) == 3:
                 return b.int_literal(ord(text[1]))
             raise UnsupportedError("character escape", loc)
+        if kind == "update_expression" and not self.lazy_depth:
+            return self.update_value(node, loc)
         if kind in ("assignment_expression", "update_expression"):
-            raise UnsupportedError("assignment inside an expression", loc)
+            raise UnsupportedError("assignment inside an expression", loc,
+                                   "'++'/'--' are supported outside '&&', '||' and '?:' operands")
         names = {"pointer_expression": "pointer", "subscript_expression": "array access",
                  "field_expression": "struct field", "string_literal": "string", "sizeof_expression": "sizeof",
                  "comma_expression": "comma expression", "null": "NULL"}
         raise UnsupportedError(names.get(kind, kind.replace("_", " ")), loc)
 
-    def number(self, node: Any) -> int:
+    def number(self, node: Any) -> tuple[int, int | None]:
+        """The literal's value, and its width when it is unsigned (``10u``, ``10UL``)."""
         b = self.b
         text = b.text(node).lower().replace("'", "")
         if any(ch in text for ch in ".e") and not text.startswith("0x") or "p" in text and text.startswith("0x"):
             raise UnsupportedError("floating-point literal", b.loc(node))
         digits = text.rstrip("ul")
-        if "u" in text[len(digits):]:
-            raise UnsupportedError("unsigned literal", b.loc(node))
+        suffix = text[len(digits):]
+        width: int | None = None
+        if "u" in suffix:
+            b.check_unsigned("literal", b.loc(node))
+            width = 64 if "l" in suffix else 32
         try:
             if digits.startswith(("0x", "0b")):
-                return int(digits, 0)
+                return int(digits, 0), width
             if len(digits) > 1 and digits.startswith("0"):
-                return int(digits, 8)
-            return int(digits)
+                return int(digits, 8), width
+            return int(digits), width
         except ValueError:
             raise UnsupportedError(f"number literal '{b.text(node)}'", b.loc(node)) from None
+
+
+def _prelude(stmts: list[Stmt], loc: Loc) -> list[Stmt]:
+    """A loop condition's pending statements, which run at every visit of the loop head: only arbitrary values
+    and their assumptions can go there (an inlined call in a loop condition cannot)."""
+    for s in stmts:
+        if not isinstance(s, (Havoc, Assume)):
+            raise UnsupportedError("side effect in a loop condition", loc,
+                                   "an assignment, '++'/'--' or function call in the condition of a loop")
+    return stmts
+
+
+def _c_non_tail_return(fnode: Any) -> Any | None:
+    """The first ``return`` of a C function that is not in tail position (``None`` if all are): a tail return
+    is the last statement of the body, or of a branch of an ``if`` that is itself in tail position."""
+    body = fnode.child_by_field_name("body")
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type != "return_statement":
+            stack.extend(n.named_children)
+            continue
+        cur = n
+        while cur.id != body.id:
+            parent = cur.parent
+            if parent.type == "compound_statement":
+                kids = [c for c in parent.named_children if c.type != "comment"]
+                if kids[-1].id != cur.id:
+                    return n
+            elif parent.type not in ("if_statement", "else_clause"):
+                return n
+            elif parent.type == "if_statement" and parent.child_by_field_name("condition").id == cur.id:
+                return n
+            cur = parent
+    return None
+
+
+def _has_effects(stmts: list[Stmt], globals_: set[str]) -> bool:
+    """True if running ``stmts`` could do more than compute values: a loop, an assertion or assumption, or a
+    write to a global variable."""
+    stack = list(stmts)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, (Loop, Assert, Assume, Return, Break, Continue)):
+            return True
+        if isinstance(s, Assign) and any(t in globals_ for t in s.targets):
+            return True
+        if isinstance(s, If):
+            stack.extend((*s.then, *s.orelse))
+    return False
 
 
 def _c_defines(root: Any, source: bytes) -> dict[str, int]:
@@ -780,6 +1096,33 @@ class _PyFrontEnd:
         self.module_constants = constants
         self.assigned = assigned
         self.func_node = func_node
+        # per enclosing loop: the flag its ``break`` sets, when the loop has an ``else`` clause
+        self.break_flags: list[str | None] = []
+
+    def call_name(self, fn: Any) -> str:
+        """The name a call is recognised by: ``f`` for ``f(...)`` and for ``recursa.f(...)``."""
+        if fn.type == "identifier":
+            return self.b.text(fn)
+        if fn.type == "attribute":
+            obj, attr = fn.child_by_field_name("object"), fn.child_by_field_name("attribute")
+            if obj is not None and attr is not None and obj.type == "identifier" and self.b.text(obj) == "recursa":
+                return self.b.text(attr)
+        return ""
+
+    def loop_with_else(self, node: Any, convert: Any) -> _Gen:
+        """A ``while``/``for`` loop, with its ``else`` clause run when the loop ends without ``break``: a flag
+        set just before each ``break`` of this loop says which way it ended."""
+        alt = node.child_by_field_name("alternative")
+        flag = self.b.fresh(f"__broke{self.b.loop_count + 1}", Sort.BOOL) if alt is not None else None
+        self.break_flags.append(flag)
+        stmts = yield convert(node)
+        self.break_flags.pop()
+        if alt is None or flag is None:
+            return stmts
+        orelse = yield self.block(self.body_of(alt.child_by_field_name("body")))
+        loc = self.b.loc(alt)
+        return [Assign((flag,), (FALSE,), self.b.loc(node)), *stmts,
+                If(negate(Var(flag, Sort.BOOL)), tuple(orelse), (), loc)]
 
     def var(self, name: str) -> Var:
         b = self.b
@@ -788,11 +1131,22 @@ class _PyFrontEnd:
         return Var(name, b.variables[name])
 
     def function(self, node: Any | None, name: str, body_nodes: list[Any], params: list[tuple[str, Sort]],
-                 loc: Loc, span: tuple[int, int]) -> Function:
+                 loc: Loc, span: tuple[int, int], precondition: frozenset[int] = frozenset()) -> Function:
+        """``precondition`` holds the start bytes of the leading ``assert`` statements, read as assumptions."""
         b = self.b
         for p, sort in params:
             b.variables[p] = sort
-        body = _run(self.block(body_nodes))
+        body: list[Stmt] = []
+        rest = list(body_nodes)
+        while rest and (rest[0].start_byte in precondition or precondition and rest[0].type != "assert_statement"):
+            first = rest.pop(0)  # a leading assert, or the docstring before it
+            if first.start_byte not in precondition:
+                body.extend(_run(self.stmt(first)))
+                continue
+            kids = [c for c in first.named_children if c.type != "comment"]
+            cond = _run(self.cond(kids[0]))
+            body.extend([*b.take_pending(), Assume(cond, b.loc(kids[0]))])
+        body.extend(_run(self.block(rest)))
         return Function(name, "python", tuple(p for p, _ in params), dict(b.variables), tuple(body), loc,
                         span[0], span[1], dict(b.display), frozenset(b.constants))
 
@@ -825,17 +1179,11 @@ class _PyFrontEnd:
             orelse = yield self.elifs(alts)
             return [*pre, If(cond, tuple(then), tuple(orelse), loc)]
         if kind == "while_statement":
-            if node.child_by_field_name("alternative") is not None:
-                raise UnsupportedError("while-else", loc)
-            b.loop_count += 1
-            index = b.loop_count
-            cond = yield self.cond(node.child_by_field_name("condition"))
-            prelude = b.take_pending()
-            body = yield self.block(self.body_of(node.child_by_field_name("body")))
-            return [Loop(cond, tuple(body), loc, index, tuple(prelude), (), False, "while",
-                         node.start_byte, node.end_byte)]
+            return (yield self.loop_with_else(node, self.while_loop))
         if kind == "for_statement":
-            return (yield self.for_range(node))
+            return (yield self.loop_with_else(node, self.for_range))
+        if kind == "break_statement" and self.break_flags and self.break_flags[-1] is not None:
+            return [Assign((self.break_flags[-1],), (TRUE,), loc), Break(loc)]
         if kind in _JUMPS:
             return (yield from _jump(self, kind, node, loc))
         if kind == "assert_statement":
@@ -849,6 +1197,16 @@ class _PyFrontEnd:
                  "with_statement": "with", "try_statement": "try", "raise_statement": "raise",
                  "delete_statement": "del", "match_statement": "match", "decorated_definition": "decorator"}
         raise UnsupportedError(names.get(kind, kind.replace("_", " ")), loc)
+
+    def while_loop(self, node: Any) -> _Gen:
+        b = self.b
+        b.loop_count += 1
+        index = b.loop_count
+        cond = yield self.cond(node.child_by_field_name("condition"))
+        prelude = b.take_pending()
+        body = yield self.block(self.body_of(node.child_by_field_name("body")))
+        return [Loop(cond, tuple(body), b.loc(node), index, tuple(prelude), (), False, "while",
+                     node.start_byte, node.end_byte)]
 
     def elifs(self, alts: list[Any]) -> _Gen:
         """The else-part of an if statement: a chain of elif clauses ending in an optional else."""
@@ -880,8 +1238,11 @@ class _PyFrontEnd:
             return [*b.take_pending(), Assign((var.name,), (coerce(result, var.sort),), loc)]
         if kind == "call":
             fn = node.child_by_field_name("function")
-            name = b.text(fn) if fn.type == "identifier" else ""
+            name = self.call_name(fn)
             args = [c for c in node.child_by_field_name("arguments").named_children if c.type != "comment"]
+            if name in OUTPUT_NAMES["python"] and self.pure_arguments(args):
+                b.notes.append(f"{loc}: dropped '{b.text(fn)}(...)': output cannot affect an assertion")
+                return []
             if name in ASSUME_NAMES:
                 if len(args) != 1:
                     raise UnsupportedError(f"call to '{name}' with {len(args)} arguments", loc)
@@ -933,8 +1294,6 @@ class _PyFrontEnd:
     def for_range(self, node: Any) -> _Gen:
         b = self.b
         loc = b.loc(node)
-        if node.child_by_field_name("alternative") is not None:
-            raise UnsupportedError("for-else", loc)
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
         if left.type != "identifier":
@@ -966,7 +1325,9 @@ class _PyFrontEnd:
             out.append(Assign((end_name,), (as_int(end),), loc))
             end = Var(end_name)
         cmp = "lt" if step.value > 0 else "gt"
-        private = name not in assigned_in_body and self._only_used_in(name, node)
+        # an ``else`` clause belongs to the for statement's node but runs after the loop, reading the final value
+        private = name not in assigned_in_body and node.child_by_field_name("alternative") is None \
+            and self._only_used_in(name, node)
         if private:
             # The loop variable is not read outside this loop: count with it directly.
             out.append(Assign((name,), (as_int(start),), loc))
@@ -983,6 +1344,26 @@ class _PyFrontEnd:
         body = [Assign((name,), (coerce(cvar, var.sort),), loc), *body]
         out.append(Loop(cond, tuple(body), loc, index, (), update, False, "for", node.start_byte, node.end_byte))
         return out
+
+    def pure_arguments(self, args: list[Any]) -> bool:
+        """True if evaluating ``args`` can neither change a variable nor raise (which would end the run before a
+        later assertion): names, literals, strings with such interpolations, ``+ - *``, comparisons, boolean
+        operators, ``str``/``repr`` of those. Anything else keeps the call, and with it the function, unsupported."""
+        stack = list(args)
+        while stack:
+            n = stack.pop()
+            if n.type not in _PRINTABLE_NODES:
+                return False
+            if n.type == "binary_operator" and self.b.text(n.child_by_field_name("operator")) not in ("+", "-", "*"):
+                return False
+            if n.type == "call":
+                fn = n.child_by_field_name("function")
+                if fn is None or fn.type != "identifier" or self.b.text(fn) not in ("str", "repr"):
+                    return False
+            if n.type == "attribute":  # ``file=sys.stderr``: reading a module attribute
+                continue
+            stack.extend(n.named_children)
+        return True
 
     def _only_used_in(self, name: str, loop_node: Any) -> bool:
         """True if ``name`` appears in the function only inside ``loop_node``."""
@@ -1094,7 +1475,7 @@ class _PyFrontEnd:
             return ite(c, x, y)
         if kind == "call":
             fn = node.child_by_field_name("function")
-            name = b.text(fn) if fn.type == "identifier" else ""
+            name = self.call_name(fn)
             args = [c for c in node.child_by_field_name("arguments").named_children if c.type != "comment"]
             if name and is_nondet_name(name):
                 return b.nondet_value(name, loc)
@@ -1176,6 +1557,35 @@ def _py_module_constants(root: Any, source: bytes) -> dict[str, int]:
     return {n: v for n, v in values.items() if counts[n] == 1}
 
 
+def _py_precondition(body_nodes: list[Any], params: set[bytes], source: bytes) -> list[Any]:
+    """The ``assert`` statements that open a function body (after its docstring and comments): like CrossHair
+    and other Python tools, recursa reads them as the function's precondition, an assumption on its inputs,
+    not as claims to prove. The block counts as a precondition only when code follows it (a body made of
+    asserts alone, like a test function, is all claims), and an assert that reads no parameter constrains no
+    input, so it ends the block."""
+    out: list[Any] = []
+    rest_follows = False
+    for i, n in enumerate(body_nodes):
+        if n.type == "comment" or i == 0 and n.type == "expression_statement" and n.named_children \
+                and n.named_children[0].type == "string":
+            continue
+        if n.type != "assert_statement" or not _reads_any(n, params, source):
+            rest_follows = True
+            break
+        out.append(n)
+    return out if rest_follows else []
+
+
+def _reads_any(node: Any, names: set[bytes], source: bytes) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "identifier" and source[n.start_byte:n.end_byte] in names:
+            return True
+        stack.extend(n.named_children)
+    return False
+
+
 def _py_params(fe: _PyFrontEnd, node: Any) -> list[tuple[str, Sort]]:
     b = fe.b
     out: list[tuple[str, Sort]] = []
@@ -1211,16 +1621,50 @@ def _loc(node: Any, source: bytes) -> Loc:
     return Loc(row + 1, len(source[start:node.start_byte].decode("utf-8", "replace")) + 1)
 
 
-def _count_within(nodes: list[Any], outer: Any) -> list[Any]:
-    return [n for n in nodes if n.start_byte >= outer.start_byte and n.end_byte <= outer.end_byte]
+class _ByStart:
+    """Nodes sorted by start byte, so that "the nodes inside this span" is a binary search plus the answer's
+    length (a file with thousands of functions and assertions would otherwise compare every pair)."""
+
+    def __init__(self, nodes: list[Any]) -> None:
+        self.nodes = sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+        self.starts = [n.start_byte for n in self.nodes]
+
+    def within(self, start: int, end: int) -> list[Any]:
+        """Nodes with ``start <= n.start_byte`` and ``n.end_byte <= end``, in source order."""
+        lo = bisect.bisect_left(self.starts, start)
+        hi = bisect.bisect_right(self.starts, end)
+        return [n for n in self.nodes[lo:hi] if n.end_byte <= end]
 
 
-def _innermost(nodes: list[Any], outer: Any, funcs: list[Any]) -> list[Any]:
+def _count_within(nodes: _ByStart, outer: Any) -> list[Any]:
+    return nodes.within(outer.start_byte, outer.end_byte)
+
+
+def _innermost(nodes: _ByStart, outer: Any, funcs: _ByStart) -> list[Any]:
     """``nodes`` inside ``outer`` and not inside a function nested in it."""
-    inner = [f for f in funcs if f is not outer and f.start_byte >= outer.start_byte and f.end_byte <= outer.end_byte
-             and (f.start_byte, f.end_byte) != (outer.start_byte, outer.end_byte)]
-    return [n for n in _count_within(nodes, outer)
-            if not any(f.start_byte <= n.start_byte and n.end_byte <= f.end_byte for f in inner)]
+    inner = [f for f in funcs.within(outer.start_byte, outer.end_byte)
+             if f is not outer and (f.start_byte, f.end_byte) != (outer.start_byte, outer.end_byte)]
+    found = _count_within(nodes, outer)
+    if not inner:
+        return found
+    return [n for n in found if not _covered(_merged_spans(inner), n.start_byte, n.end_byte)]
+
+
+def _merged_spans(nodes: list[Any]) -> list[tuple[int, int]]:
+    """The union of the nodes' byte spans as disjoint sorted intervals."""
+    out: list[tuple[int, int]] = []
+    for n in sorted(nodes, key=lambda n: n.start_byte):
+        if out and n.start_byte <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], n.end_byte))
+        else:
+            out.append((n.start_byte, n.end_byte))
+    return out
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """True if ``[start, end]`` lies inside one of the disjoint sorted ``spans``."""
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
 
 
 def load_program(source: bytes, language: str, path: str = "<input>", int_semantics: str = "math") -> ProgramFile:
@@ -1241,11 +1685,13 @@ def load_program(source: bytes, language: str, path: str = "<input>", int_semant
                                 key=lambda e: (e.line, e.column))
     machine = int_semantics == "machine"
     funcs = find(lang.name, tree, "function")
-    loops = find(lang.name, tree, "loop")
-    asserts = find(lang.name, tree, "assertion")
+    loops = _ByStart(find(lang.name, tree, "loop"))
+    asserts = _ByStart(find(lang.name, tree, "assertion"))
+    func_index = _ByStart(funcs)
     if lang.name == "c":
         defines = _c_defines(root, source)
         globals_ = _c_globals(root, source, defines)
+        definitions = {_c_function_name(f, source): f for f in funcs}
         for fnode in funcs:
             name = _c_function_name(fnode, source)
             if name in HELPER_NAMES or is_nondet_name(name):
@@ -1255,7 +1701,8 @@ def load_program(source: bytes, language: str, path: str = "<input>", int_semant
                                 len(_count_within(loops, fnode)))
             try:
                 b = _Builder(source, "c", machine)
-                unit.function = _CFrontEnd(b, defines, globals_, name == "main").function(fnode, name)
+                unit.function = _CFrontEnd(b, defines, globals_, name == "main", definitions).function(fnode, name)
+                unit.notes = b.notes
             except UnsupportedError as exc:
                 unit.unsupported = Unsupported(exc.construct, exc.loc, exc.message)
             prog.units.append(unit)
@@ -1266,9 +1713,16 @@ def load_program(source: bytes, language: str, path: str = "<input>", int_semant
             name = source[name_node.start_byte:name_node.end_byte].decode()
             if name in HELPER_NAMES or is_nondet_name(name):
                 continue
+            body_node = fnode.child_by_field_name("body")
+            body_nodes = [c for c in body_node.named_children] if body_node is not None else []
+            pnode = fnode.child_by_field_name("parameters")
+            pnames = {source[c.start_byte:c.end_byte] for c in (pnode.named_children if pnode is not None else [])
+                      for c in ([c] if c.type == "identifier" else c.named_children) if c.type == "identifier"}
+            precondition = frozenset(n.start_byte for n in _py_precondition(body_nodes, pnames, source))
             unit = FunctionUnit(name, _loc(fnode, source), fnode.start_byte, fnode.end_byte,
-                                [_loc(a, source) for a in _innermost(asserts, fnode, funcs)],
-                                len(_innermost(loops, fnode, funcs)))
+                                [_loc(a, source) for a in _innermost(asserts, fnode, func_index)
+                                 if a.start_byte not in precondition],
+                                len(_innermost(loops, fnode, func_index)))
             try:
                 b = _Builder(source, "python", machine)
                 scope = fnode.parent.parent if fnode.parent.type == "decorated_definition" else fnode.parent
@@ -1284,7 +1738,8 @@ def load_program(source: bytes, language: str, path: str = "<input>", int_semant
                 params = _py_params(fe, fnode)
                 body = fe.body_of(fnode.child_by_field_name("body"))
                 unit.function = fe.function(fnode, name, body, params, unit.loc,
-                                            (fnode.start_byte, fnode.end_byte))
+                                            (fnode.start_byte, fnode.end_byte), precondition)
+                unit.notes = b.notes
             except UnsupportedError as exc:
                 unit.unsupported = Unsupported(exc.construct, exc.loc, exc.message)
             prog.units.append(unit)
@@ -1294,18 +1749,20 @@ def load_program(source: bytes, language: str, path: str = "<input>", int_semant
         stmts = [n for n in root.named_children if n.type not in skip]
         stmts = [n for n in stmts if not (n.type == "expression_statement" and n.named_children
                                           and n.named_children[0].type == "string")]
-        outside = [a for a in asserts if not any(f.start_byte <= a.start_byte < f.end_byte for f in funcs)]
+        spans = _merged_spans(funcs)
+        outside = [a for a in asserts.nodes if not _covered(spans, a.start_byte, a.start_byte + 1)]
         if stmts and outside:
             first = stmts[0]
             unit = FunctionUnit("<module>", _loc(first, source), first.start_byte, stmts[-1].end_byte,
                                 [_loc(a, source) for a in outside],
-                                len([lp for lp in loops if not any(
-                                    f.start_byte <= lp.start_byte < f.end_byte for f in funcs)]))
+                                len([lp for lp in loops.nodes
+                                     if not _covered(spans, lp.start_byte, lp.start_byte + 1)]))
             try:
                 b = _Builder(source, "python", machine)
                 fe = _PyFrontEnd(b, {}, set(), root)
                 unit.function = fe.function(None, "<module>", stmts, [], unit.loc,
                                             (first.start_byte, stmts[-1].end_byte))
+                unit.notes = b.notes
             except UnsupportedError as exc:
                 unit.unsupported = Unsupported(exc.construct, exc.loc, exc.message)
             prog.units.append(unit)

@@ -2,7 +2,9 @@
 
 An :class:`Atom` is ``Σ coef·var  op  const`` with ``op`` one of ``==``, ``<=``, ``>=`` over integer
 variables, or a boolean variable's literal (``b`` / ``!b``). A :class:`Candidate` is a disjunction of one
-or two atoms; conjunctions arise from keeping many candidates at once (Houdini).
+or two atoms; conjunctions arise from keeping many candidates at once (Houdini). A "variable" of an atom may
+also be a monomial, the names of its factors joined by ``*`` (``i*i``, from :mod:`recursa.refine.algebraic`):
+it is evaluated exactly on Python integers and built in Z3 as the product of its factors.
 
 Evaluation on example states is vectorised (numpy); under machine integers the linear form wraps to 32
 bits exactly as Z3's bit-vector arithmetic does, so data and solver agree.
@@ -23,6 +25,8 @@ from recursa.symbolic.ir import Binary, Const, Expr, Sort, Unary, Var, fold
 from recursa.symbolic.transition import Encoder
 
 OPS = ("eq", "le", "ge")
+#: Joins the factors of a monomial used as an atom's "variable" (``i*j``; identifiers never contain it).
+MONOMIAL_SEP = "*"
 OP_TEXT = {"eq": "==", "le": "<=", "ge": ">="}
 #: Example values beyond this magnitude are left out of the data (they would overflow int64 products).
 VALUE_LIMIT = 1 << 40
@@ -89,7 +93,7 @@ class Atom:
 
 
 def _term(v: str, c: int, name: object) -> str:
-    n = name(v)  # type: ignore[operator]
+    n = MONOMIAL_SEP.join(name(f) for f in v.split(MONOMIAL_SEP))  # type: ignore[operator]
     return n if c == 1 else f"{c}*{n}"
 
 
@@ -152,13 +156,24 @@ def atom_truth(atoms: Sequence[Atom], variables: Sequence[str], data: np.ndarray
     if not atoms:
         return np.zeros((n, 0), bool)
     index = {v: i for i, v in enumerate(variables)}
+    extra = list(dict.fromkeys(v for a in atoms for v, _ in a.coeffs if v not in index and MONOMIAL_SEP in v))
+    if extra:  # monomial columns (``i*j``), exact on Python integers: products overflow int64
+        cols = [data.astype(object)]
+        for name in extra:
+            col = np.ones(n, dtype=object)
+            for factor in name.split(MONOMIAL_SEP):
+                col = col * data[:, index[factor]].astype(object)
+            cols.append(col.reshape(n, 1))
+        data = np.hstack(cols) if n else np.zeros((0, len(variables) + len(extra)), dtype=object)
+        variables = [*variables, *extra]
+        index = {v: i for i, v in enumerate(variables)}
     mat = [[0] * len(variables) for _ in atoms]
     kind = np.zeros(len(atoms), np.int8)
     for j, a in enumerate(atoms):
         for v, c in a.coeffs:
             mat[j][index[v]] = c
         kind[j] = OPS.index(a.op)
-    vals = linear_values(mat, data, machine)
+    vals = linear_values(mat, data, machine) if not extra else _exact_values(mat, data, machine)
     big = vals.dtype == object or any(not -INT64_SAFE < a.const < INT64_SAFE for a in atoms)
     consts = np.array([a.const for a in atoms], dtype=object if big else np.int64)
     if big:
@@ -169,6 +184,14 @@ def atom_truth(atoms: Sequence[Atom], variables: Sequence[str], data: np.ndarray
     out[:, le] = (vals[:, le] <= consts[le]).astype(bool)
     out[:, ge] = (vals[:, ge] >= consts[ge]).astype(bool)
     return out
+
+
+def _exact_values(mat: list[list[int]], data: np.ndarray, machine: bool) -> np.ndarray:
+    m = np.array(mat, dtype=object).reshape(len(mat), data.shape[1])
+    vals = data.astype(object) @ m.T if data.shape[0] else np.zeros((0, len(mat)), dtype=object)
+    if machine:
+        vals = np.array([[wrap(int(x)) for x in r] for r in vals], dtype=object).reshape(vals.shape)
+    return vals
 
 
 def candidate_truth(cands: Sequence[Candidate], atom_index: dict[Atom, int], atom_table: np.ndarray) -> np.ndarray:
@@ -205,7 +228,7 @@ def atom_z3(atom: Atom, state: dict[str, z3.ExprRef], enc: Encoder) -> z3.BoolRe
         return term if atom.const else z3.Not(term, enc.ctx)
     parts = []
     for v, c in atom.coeffs:
-        t = state[v]
+        t = _term_z3(v, state)
         if z3.is_bool(t):
             t = z3.If(t, enc.int_val(1), enc.int_val(0), enc.ctx)
         parts.append(t if c == 1 else (-t if c == -1 else enc.int_val(c) * t))
@@ -216,6 +239,18 @@ def atom_z3(atom: Atom, state: dict[str, z3.ExprRef], enc: Encoder) -> z3.BoolRe
     if atom.op == "eq":
         return lin == k
     return lin <= k if atom.op == "le" else lin >= k
+
+
+def _term_z3(v: str, state: dict[str, z3.ExprRef]) -> z3.ExprRef:
+    """A variable's term, or the product of a monomial's factors (``i*j``)."""
+    t = state.get(v)
+    if t is not None or MONOMIAL_SEP not in v:
+        return state[v]
+    factors = [state[f] for f in v.split(MONOMIAL_SEP)]
+    out = factors[0]
+    for f in factors[1:]:
+        out = out * f
+    return out
 
 
 def candidate_z3(cand: Candidate, state: dict[str, z3.ExprRef], enc: Encoder) -> z3.BoolRef:
@@ -258,7 +293,7 @@ class TermBuilder:
 def _linear(coeffs: tuple[tuple[str, int], ...], state: dict[str, z3.ExprRef], enc: Encoder) -> z3.ExprRef:
     parts = []
     for v, c in coeffs:
-        t = state[v]
+        t = _term_z3(v, state)
         if z3.is_bool(t):
             t = z3.If(t, enc.int_val(1), enc.int_val(0), enc.ctx)
         parts.append(t if c == 1 else (-t if c == -1 else enc.int_val(c) * t))

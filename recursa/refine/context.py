@@ -18,6 +18,14 @@ from recursa.trees.flatten import FlatTree
 
 
 @dataclass
+class SharedEncoding:
+    """A ranker's encoding of one function's tree, computed once for all of the function's loops (their
+    contexts cut the same subtree out of the file)."""
+
+    value: Any = None
+
+
+@dataclass
 class LoopContext:
     """Everything a ranker may condition on for one loop head."""
 
@@ -32,8 +40,20 @@ class LoopContext:
     guards: list[Atom] = field(default_factory=list)
     #: a ranker's scores of candidates already seen at this head (a candidate is scored once per head)
     score_cache: dict[Candidate, float] = field(default_factory=dict)
-    #: a ranker's encoding of :attr:`tree` (e.g. the reasoner's batch and fixed point), computed once
-    encoding: Any = None
+    #: a ranker's encoding of :attr:`tree`, shared by the contexts of all loops of one function (see
+    #: :attr:`encoding`); pass one :class:`SharedEncoding` to every loop of a function
+    shared: SharedEncoding = field(default_factory=lambda: SharedEncoding())
+    #: the ranker's input and fixed point after its last re-scoring with counterexamples (a warm start)
+    rescore_state: Any = None
+
+    @property
+    def encoding(self) -> Any:
+        """The ranker's encoding of the function's tree (e.g. the reasoner's batch and fixed point), or None."""
+        return self.shared.value
+
+    @encoding.setter
+    def encoding(self, value: Any) -> None:
+        self.shared.value = value
 
     @cached_property
     def tree(self) -> FlatTree:

@@ -11,6 +11,11 @@ conjecture at each head is the conjunction of the pool candidates consistent wit
 - negative examples (states from which an assertion fails) remove nothing: candidates that exclude them
   enter the pool first.
 
+The linear and polynomial equalities of the head's data (:mod:`recursa.refine.algebraic`) are admitted ahead
+of the grammar's candidates, outside the pool size and never shown to the ranker; a non-linear query the
+solver cannot decide rejects them (``unknown`` is never a proof). With ``Budget.rescore`` a ranker that has
+``rescore`` re-orders the candidates not yet admitted with the counterexamples seen so far.
+
 Z3 answers each check with a counterexample, which becomes an example; once every consecution holds the
 conjecture is inductive, and each assertion whose safety conditions hold is proved. When the candidates
 run out, a sampler is asked for reachable states the data lacks (coverage of the program's conditions)
@@ -29,7 +34,17 @@ import numpy as np
 import z3
 
 from recursa.deadline import Deadline
-from recursa.refine.candidates import Atom, Candidate, TermBuilder, atom_truth, condition_atoms, state_rows
+from recursa.refine.algebraic import is_polynomial
+from recursa.refine.candidates import (
+    MONOMIAL_SEP,
+    Atom,
+    Candidate,
+    TermBuilder,
+    atom_truth,
+    condition_atoms,
+    normalise,
+    state_rows,
+)
 from recursa.refine.context import LoopContext
 from recursa.refine.grammar import Grammar, HeadData, generate
 from recursa.refine.rank import Ranker, rank
@@ -37,6 +52,8 @@ from recursa.symbolic import z3fast
 from recursa.symbolic.transition import ENTRY, Clause, TransitionSystem, clauses
 
 State = dict[str, Any]
+#: Counterexample states shown to a re-scoring ranker (the latest ones; its input grows with each).
+RESCORE_EXAMPLES = 8
 #: Asked for more reachable states when candidates run out: (heads -> guard atoms the data never
 #: satisfied) -> new states per head.
 Sampler = Callable[[dict[int, list[Atom]]], dict[int, list[State]]]
@@ -54,6 +71,12 @@ class Budget:
     query_timeout_ms: int = 2000
     minimise: bool = True
     sampling_rounds: int = 2
+    #: propose the linear and polynomial equalities of the loop-head data (math semantics) before the grammar's
+    algebraic: bool = True
+    #: re-rank the candidates not yet admitted after counterexamples (rankers with a ``rescore`` method)
+    rescore: bool = False
+    #: per-query timeout while the conjecture holds a non-linear equality (``unknown`` then drops them)
+    nonlinear_timeout_ms: int = 500
 
 
 @dataclass
@@ -67,6 +90,10 @@ class RefineStats:
     implications: int = 0
     negatives: int = 0
     samplings: int = 0
+    algebraic: int = 0
+    algebraic_dropped: int = 0
+    rescorings: int = 0
+    rescore_s: float = 0.0
     time_s: float = 0.0
     stopped: str = ""
 
@@ -105,6 +132,15 @@ class _Head:
     ranking: list[int] = field(default_factory=list)
     generated_from: int = -1
     pre_terms: dict[int, z3.BoolRef] = field(default_factory=dict)
+    algebraic: bool = False
+    #: rows of the counterexamples seen at this head (for re-scoring), and the (count, size) last re-scored
+    cex: list[int] = field(default_factory=list)
+    rescored: tuple[int, int] = (0, 0)
+    #: reachable states used only to find data equalities (short runs on small inputs)
+    extra_rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    #: indices of the candidates from data equalities (never shown to the ranker: it was not trained on
+    #: polynomial terms; they are admitted ahead of the grammar's, outside the pool size)
+    alg_idx: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rows = np.zeros((0, len(self.variables)), np.int64)
@@ -139,23 +175,41 @@ class _Head:
             self.pos_ok &= self.truth[idx].all(axis=0)
         return len(idx)
 
-    def append_candidates(self, cands: list[Candidate], ranker: Ranker) -> int:
-        new = [c for c in cands if c not in self.known]
+    def append_candidates(self, cands: list[Candidate], ranker: Ranker, algebraic: list[Candidate] | None = None
+                          ) -> int:
+        new = [c for c in dict.fromkeys([*(algebraic or []), *cands]) if c not in self.known]
         if not new:
             return 0
+        alg = set(algebraic or ())
         for c in new:
             self.known[c] = len(self.candidates)
+            if c in alg:
+                self.alg_idx.append(len(self.candidates))
             self.candidates.append(c)
         cols = TruthTable(new, self.variables, self.machine)(self.rows)
         self.truth = np.hstack([self.truth, cols])
         ok = cols[self.positives].all(axis=0) if self.positives else np.ones(len(new), bool)
         self.pos_ok = np.concatenate([self.pos_ok, ok])
         self.pool = np.concatenate([self.pool, np.zeros(len(new), bool)])
-        if self.context is not None:
-            self.ranking = rank(ranker, self.context, self.candidates)
-        else:
-            self.ranking = list(range(self.size))
+        self.rerank(ranker)
         return len(new)
+
+    def grammar_indices(self) -> list[int]:
+        if not self.alg_idx:
+            return list(range(self.size))
+        alg = set(self.alg_idx)
+        return [i for i in range(self.size) if i not in alg]
+
+    def rerank(self, ranker: Ranker, scores: np.ndarray | None = None) -> None:
+        """Data equalities first, then the grammar's candidates in the ranker's order (or by ``scores``)."""
+        idx = self.grammar_indices()
+        if scores is not None:
+            order = [int(i) for i in np.argsort(-scores, kind="stable")]
+        elif self.context is not None:
+            order = rank(ranker, self.context, [self.candidates[i] for i in idx])
+        else:
+            order = list(range(len(idx)))
+        self.ranking = [*self.alg_idx, *(idx[j] for j in order)]
 
     def regenerate(self, grammar: Grammar, ranker: Ranker) -> int:
         """Generate from all positives seen so far; append what is new."""
@@ -164,7 +218,28 @@ class _Head:
         self.generated_from = len(self.positives)
         data = HeadData(self.variables, self.int_vars, self.bool_vars, self.rows[self.positives],
                         self.constants, self.guards, self.machine)
-        return self.append_candidates(generate(grammar, data), ranker)
+        return self.append_candidates(generate(grammar, data), ranker, self.data_equalities())
+
+    def data_equalities(self) -> list[Candidate]:
+        if not self.algebraic or not self.int_vars:
+            return []
+        from recursa.refine.algebraic import equalities
+
+        cols = [self.variables.index(v) for v in self.int_vars]
+        order = {v: i for i, v in enumerate(self.variables)}
+        out = []
+        rows = self.rows[self.positives]
+        if self.extra_rows.shape[0]:
+            rows = np.vstack([rows, self.extra_rows])
+        for c in equalities(self.int_vars, rows[:, cols]):
+            a = c.atoms[0]
+            if all(MONOMIAL_SEP not in v for v, _ in a.coeffs):  # linear: the grammar's canonical form
+                lin = normalise(dict(a.coeffs), "eq", a.const, order, self.machine)
+                if lin is None:
+                    continue
+                c = Candidate((lin,), c.rule)
+            out.append(c)
+        return out
 
 
 class Refiner:
@@ -173,14 +248,17 @@ class Refiner:
     def __init__(self, ts: TransitionSystem, grammar: Grammar, ranker: Ranker, positives: dict[int, list[State]],
                  contexts: dict[int, LoopContext], budget: Budget | None = None,
                  deadline: Deadline | float | None = None, solver: z3.Solver | None = None,
-                 sampler: Sampler | None = None) -> None:
+                 sampler: Sampler | None = None, equality_data: dict[int, list[State]] | None = None) -> None:
         self.ts = ts
+        self.equality_data = equality_data or {}
         self.enc = ts.encoder
         self.grammar = grammar
         self.ranker = ranker
         self.budget = budget or Budget()
         self.deadline = Deadline.of(deadline)
         self._timeout_ms = self.budget.query_timeout_ms
+        self._set_ms = -1
+        self._nonlinear_ok = False
         self.sampler = sampler
         self.stats = RefineStats()
         self.solver = solver or z3.Solver(ctx=self.enc.ctx)
@@ -216,6 +294,8 @@ class Refiner:
             context.guards = guards
         hd = _Head(h, live, [v for v in live if sorts[v].value == "int"], [v for v in live if sorts[v].value == "bool"],
                    constants, guards, self.enc.machine, context)
+        hd.algebraic = self.budget.algebraic and not self.enc.machine
+        hd.extra_rows = state_rows(self.equality_data.get(h, []), live)
         hd.add_positives(state_rows(positives, live))
         self.stats.positives += len(hd.positives)
         self.stats.candidates_generated += hd.regenerate(self.grammar, self.ranker)
@@ -260,13 +340,20 @@ class Refiner:
             return "timeout"
         return ""
 
-    def _check(self, *formulas: z3.BoolRef, assumptions: Sequence[z3.BoolRef] = ()) -> z3.CheckSatResult:
-        """push, assert ``formulas``, check; the caller pops."""
+    def _check(self, *formulas: z3.BoolRef, assumptions: Sequence[z3.BoolRef] = (),
+               conj: dict[int, np.ndarray] | None = None) -> z3.CheckSatResult:
+        """push, assert ``formulas``, check; the caller pops. A conjecture ``conj`` with a non-linear
+        equality gets the shorter non-linear timeout."""
         self.stats.solver_calls += 1
         left_ms = self.deadline.z3_timeout_ms(self.budget.query_timeout_ms)
         if left_ms < self._timeout_ms:  # near the deadline each check gets only the time that is left
             self._timeout_ms = left_ms
-            self.solver.set("timeout", left_ms)
+        want = self._timeout_ms
+        if conj is not None and self._has_polynomial(conj):
+            want = min(want, self.budget.nonlinear_timeout_ms)
+        if want != self._set_ms:
+            self._set_ms = want
+            self.solver.set("timeout", want)
         self.solver.push()
         z3fast.assert_all(self.solver, formulas)
         return z3fast.check(self.solver, assumptions)
@@ -289,6 +376,31 @@ class Refiner:
             term = sub(self._pre(self.heads[clause.dst], i))
             t = self.post_terms[key] = z3fast.mk_not(term, self.enc.ctx)
         return t
+
+    def _has_polynomial(self, conj: dict[int, np.ndarray]) -> bool:
+        return any(conj[h][i] and is_polynomial(hd.candidates[i].atoms[0])
+                   for h, hd in self.heads.items() for i in hd.alg_idx)
+
+    def _drop_polynomial(self, conj: dict[int, np.ndarray]) -> bool:
+        """Reject the most complex non-linear data equalities in the conjecture (after an ``unknown``): ``unknown``
+        is never a proof, and the rest may still be. False when there was none (the unknown stands)."""
+        # the most complex first (highest degree, then most terms): a cubic fitted to too little variety
+        # is the usual culprit, and the simpler equality the proof needs may survive it
+        poly = [(h, i, _complexity(hd.candidates[i].atoms[0])) for h, hd in self.heads.items() for i in hd.alg_idx
+                if conj[h][i] and is_polynomial(hd.candidates[i].atoms[0])]
+        worst = max((c for _, _, c in poly), default=None)
+        dropped = 0
+        for h, i, c in poly:
+            if c == worst:
+                hd = self.heads[h]
+                hd.pos_ok[i] = False
+                hd.pool[i] = False
+                dropped += 1
+        if dropped:
+            self.stats.algebraic_dropped += dropped
+            self.validated.clear()
+            conj.update(self.conjecture())
+        return bool(dropped)
 
     def _premise(self, src: int, conj: dict[int, np.ndarray]) -> list[z3.BoolRef]:
         if src == ENTRY:
@@ -317,7 +429,7 @@ class Refiner:
             if self._out_of_budget():
                 return None
             goal = z3fast.mk_or([self._not_post(ci, c, i) for i in sorted(todo)], self.enc.ctx)
-            result = self._check(*self._premise(c.src, conj), c.reach, goal)
+            result = self._check(*self._premise(c.src, conj), c.reach, goal, conj=conj)
             try:
                 if result == z3.sat:
                     model = self.solver.model()
@@ -329,15 +441,20 @@ class Refiner:
                         return None
                     if c.src == ENTRY:
                         self.stats.positives += hd_dst.add_positives(t_rows)
+                        hd_dst.cex.append(hd_dst.row_index[tuple(int(x) for x in t_rows[0])])
                     else:
                         s_idx = self.heads[c.src].add_rows(s_rows)[0]
                         t_idx = hd_dst.add_rows(t_rows)[0]
                         self.implications.append((c.src, s_idx, c.dst, t_idx))
                         self.stats.implications += 1
+                        self.heads[c.src].cex.append(s_idx)
+                        hd_dst.cex.append(t_idx)
                     conj.update(self.conjecture())
                     found = True
                 elif result == z3.unsat:
                     self.validated[ci] = (src_set, dst_set)
+                elif self._drop_polynomial(conj):
+                    found = True  # non-linear query the solver could not decide: go on without those guesses
                 else:
                     self.stats.stopped = f"solver {self.solver.reason_unknown()}"
                     return None
@@ -349,15 +466,25 @@ class Refiner:
     def _grow(self, target: int) -> bool:
         """Admit candidates up to ``target`` per head; those excluding negative examples go first."""
         grew = False
+        if self.budget.rescore:
+            self._rescore()
         excluders: dict[int, np.ndarray] = {}
         for h, row in self.negatives[-8:]:
             hd = self.heads[h]
             excluders[h] = excluders.get(h, np.zeros(hd.size, bool)) | ~hd.truth[row]
         for h, hd in self.heads.items():
-            want = min(target, self.budget.max_pool) - int(hd.pool.sum())
+            for i in hd.alg_idx:  # data equalities: few, and each one is a strong guess; outside the pool size
+                # non-linear ones from the second admission on: their queries are slow (and may be
+                # undecided), so loops that linear invariants prove never pay for them
+                if not hd.pool[i] and hd.pos_ok[i] and (self._nonlinear_ok or not is_polynomial(
+                        hd.candidates[i].atoms[0])):
+                    hd.pool[i] = True
+                    grew = True
+            alg = set(hd.alg_idx)
+            want = min(target, self.budget.max_pool) - int(hd.pool.sum()) + int(hd.pool[hd.alg_idx].sum())
             if want <= 0:
                 continue
-            order = [i for i in hd.ranking if not hd.pool[i] and hd.pos_ok[i]]
+            order = [i for i in hd.ranking if not hd.pool[i] and hd.pos_ok[i] and i not in alg]
             if h in excluders:
                 ex = excluders[h]
                 order = [i for i in order if ex[i]] + [i for i in order if not ex[i]]
@@ -365,7 +492,29 @@ class Refiner:
                 hd.pool[i] = True
                 grew = True
         self.stats.candidates_tried = sum(int(hd.pool.sum()) for hd in self.heads.values())
+        self._nonlinear_ok = True
         return grew
+
+    def _rescore(self) -> None:
+        """Re-rank each head's grammar candidates with the counterexamples seen there (the latest
+        ``RESCORE_EXAMPLES``), when the ranker can (``rescore``) and something changed since the last time.
+        Done where the order is used (before admitting candidates), which sees every counterexample so far."""
+        rescore = getattr(self.ranker, "rescore", None)
+        if rescore is None or self.deadline.expired():
+            return
+        for hd in self.heads.values():
+            key = (len(hd.cex), hd.size)
+            if hd.context is None or not hd.cex or key == hd.rescored:
+                continue
+            hd.rescored = key
+            start = time.perf_counter()
+            examples = [{v: int(x) for v, x in zip(hd.variables, hd.rows[r])}
+                        for r in dict.fromkeys(hd.cex[-RESCORE_EXAMPLES:])]
+            idx = hd.grammar_indices()
+            scores = np.asarray(rescore(hd.context, [hd.candidates[i] for i in idx], examples), np.float64)
+            hd.rerank(self.ranker, scores)
+            self.stats.rescorings += 1
+            self.stats.rescore_s += time.perf_counter() - start
 
     def _uncovered(self) -> dict[int, list[Atom]]:
         """Per head, the guard atoms (and negations) that no positive example satisfies."""
@@ -385,6 +534,7 @@ class Refiner:
     def run(self, assertions: set[int]) -> RefineResult:
         start = time.perf_counter()
         self._timeout_ms = self.deadline.z3_timeout_ms(self.budget.query_timeout_ms)
+        self._set_ms = self._timeout_ms
         self.solver.set("timeout", self._timeout_ms)
         pending = set(assertions)
         proved: set[int] = set()
@@ -419,7 +569,7 @@ class Refiner:
                         ok = False
                         reason = self._out_of_budget()
                         break
-                    result = self._check(*self._premise(c.src, conj), c.reach)
+                    result = self._check(*self._premise(c.src, conj), c.reach, conj=conj)
                     try:
                         if result == z3.unsat:
                             self.safe[key] = src_set
@@ -432,8 +582,9 @@ class Refiner:
                             rows = self._row(self.solver.model(), hd.variables, self.ts.pre)
                             if rows.shape[0]:
                                 self.negatives.append((c.src, hd.add_rows(rows)[0]))
+                                hd.cex.append(self.negatives[-1][1])
                                 self.stats.negatives += 1
-                        else:
+                        elif not self._drop_polynomial(conj):
                             reason = f"solver {self.solver.reason_unknown()}"
                     finally:
                         self.solver.pop()
@@ -466,6 +617,7 @@ class Refiner:
                 chosen = keep[h] if keep is not None else [
                     i for i in members if i not in implied_members(hd.candidates, members)]
                 invariants[h] = [hd.candidates[i] for i in sorted(chosen)]
+        self.stats.algebraic = sum(len(hd.alg_idx) for hd in self.heads.values())
         self.stats.time_s = time.perf_counter() - start
         self.stats.stopped = reason or ("proved" if not pending else self.stats.stopped)
         return RefineResult(proved, invariants, self.stats, reason)
@@ -523,7 +675,7 @@ class Refiner:
             terms = [self._pre(hd, i) for i in members]
             if self._out_of_budget():
                 return None
-            result = self._check(*goal, assumptions=terms)
+            result = self._check(*goal, assumptions=terms, conj=conj)
             try:
                 if result != z3.unsat:
                     return None
@@ -559,6 +711,10 @@ class Refiner:
         return {h: sorted(v) for h, v in needed.items()}
 
 
+def _complexity(atom: Atom) -> tuple[int, int]:
+    return max(v.count(MONOMIAL_SEP) + 1 for v, _ in atom.coeffs), len(atom.coeffs)
+
+
 def _conditions(ts: TransitionSystem) -> list[Any]:
     from recursa.symbolic.ir import Assert, Assume, If, Loop
 
@@ -572,9 +728,11 @@ def _conditions(ts: TransitionSystem) -> list[Any]:
 def refine(ts: TransitionSystem, grammar: Grammar, ranker: Ranker, positives: dict[int, list[State]],
            contexts: dict[int, LoopContext], assertions: set[int], budget: Budget | None = None,
            deadline: Deadline | float | None = None, solver: z3.Solver | None = None,
-           sampler: Sampler | None = None) -> RefineResult:
-    """Infer invariants for every loop head of ``ts`` that prove as many of ``assertions`` as possible."""
-    return Refiner(ts, grammar, ranker, positives, contexts, budget, deadline, solver, sampler).run(assertions)
+           sampler: Sampler | None = None, equality_data: dict[int, list[State]] | None = None) -> RefineResult:
+    """Infer invariants for every loop head of ``ts`` that prove as many of ``assertions`` as possible;
+    ``equality_data`` are extra reachable states per head for the data equalities only."""
+    return Refiner(ts, grammar, ranker, positives, contexts, budget, deadline, solver, sampler,
+                   equality_data).run(assertions)
 
 
 class TruthTable:

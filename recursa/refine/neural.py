@@ -304,6 +304,35 @@ class ReasonerRanker:
         with single_thread():
             return self._scores(context, candidates)
 
+    def rescore(self, context: LoopContext, candidates: Sequence[Candidate], examples: Sequence[dict[str, int]]
+                ) -> np.ndarray:
+        """Scores after counterexamples: the example states enter the reasoner's input as a small extra
+        subtree (``x = 5; y = 7;`` per state, in the program's language) grafted under the function's root,
+        and the model re-solves warm, from the previous fixed point (``z0``: the node states it already
+        had; zeros for the new nodes). The shipped model was not trained with such inputs."""
+        if not candidates:
+            return np.zeros(0)
+        with single_thread():
+            if context.encoding is None:
+                self._scores(context, candidates[:1])
+            prev_tree, prev_z = context.rescore_state or (context.tree, context.encoding[1])
+            tree = graft_examples(context.tree, examples, context.language, context.function.display)
+            batch = TreeBatch.from_trees([tree])
+            z0 = torch.zeros(tree.num_nodes, prev_z.shape[1], dtype=prev_z.dtype)
+            new_pos, old_pos = batch_positions(tree), batch_positions(prev_tree)
+            shared = min(prev_tree.num_nodes, context.tree.num_nodes)  # the function's own nodes
+            z0[torch.from_numpy(new_pos[:shared])] = prev_z[torch.from_numpy(old_pos[:shared])]
+            with torch.no_grad():
+                out = self.model.recursa(batch.to(self.device), z0=z0.to(self.device))
+            self.last_stats = out.stats
+            context.rescore_state = (tree, out.node_states)
+            items = [(tree, context.loop_span, list(context.variables), context.function.display,
+                      set(context.constants), set(context.guards), list(candidates))]
+            tensors = encode_candidates(items, batch, self.model.config.max_coefficient)
+            with torch.no_grad():
+                logits = self.model.score_candidates(batch.to(self.device), out.node_states, tensors.to(self.device))
+            return logits.cpu().numpy().astype(np.float64)
+
     def _scores(self, context: LoopContext, candidates: Sequence[Candidate]) -> np.ndarray:
         cache = context.score_cache
         todo = [c for c in candidates if c not in cache]
@@ -324,3 +353,42 @@ class ReasonerRanker:
             for c, s in zip(todo, logits.cpu().numpy().tolist()):
                 cache[c] = float(s)
         return np.array([cache[c] for c in candidates], dtype=np.float64)
+
+
+def example_source(examples: Sequence[dict[str, int]], language: str, display: dict[str, str]) -> bytes:
+    """Counterexample states as assignments in the program's language (C wraps them in a function)."""
+    end = ";" if language == "c" else ""
+    lines = [f"{source_name(v, display)} = {int(x)}{end}" for ex in examples for v, x in ex.items()]
+    if language == "c":
+        return ("void counterexamples(void) {\n" + "\n".join(lines) + "\n}\n").encode()
+    return ("\n".join(lines) + "\n").encode()
+
+
+def graft_examples(tree: FlatTree, examples: Sequence[dict[str, int]], language: str,
+                   display: dict[str, str]) -> FlatTree:
+    """``tree`` with the examples' parse tree appended as the root's last child (pre-order is kept, so the
+    function's nodes keep their indices). The new nodes lie past the function's bytes: outside every loop."""
+    from recursa.trees.flatten import parse
+
+    extra = parse(example_source(examples, language, display), language, drop_punctuation=True)
+    n = tree.num_nodes
+    past = int(tree.end_byte.max()) + 1 if n else 0
+    parent = np.where(extra.parent >= 0, extra.parent + n, 0).astype(tree.parent.dtype)
+    return FlatTree(tree.language, np.concatenate([tree.parent, parent]),
+                    np.concatenate([tree.kind, extra.kind]), np.concatenate([tree.token, extra.token]),
+                    np.concatenate([tree.named, extra.named]),
+                    np.concatenate([tree.start_byte, np.full(extra.num_nodes, past, tree.start_byte.dtype)]),
+                    np.concatenate([tree.end_byte, np.full(extra.num_nodes, past, tree.end_byte.dtype)]),
+                    np.concatenate([tree.depth, extra.depth + 1]), tree.line_starts, [])
+
+
+def batch_positions(tree: FlatTree) -> np.ndarray:
+    """Where each pre-order node of ``tree`` lands in ``TreeBatch.from_trees([tree])`` (which may reorder
+    nodes, e.g. by level): the pre-order index is carried through in the start-byte field."""
+    marked = FlatTree(tree.language, tree.parent, tree.kind, tree.token, tree.named,
+                      np.arange(tree.num_nodes, dtype=np.int64), np.arange(tree.num_nodes, dtype=np.int64),
+                      tree.depth, tree.line_starts, [], height=tree.height, rank=tree.rank)
+    order = TreeBatch.from_trees([marked]).start_byte.cpu().numpy()
+    pos = np.empty(tree.num_nodes, np.int64)
+    pos[order] = np.arange(tree.num_nodes)
+    return pos

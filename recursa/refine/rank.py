@@ -21,7 +21,11 @@ INVARIANT_MODEL_DIR = PACKAGE_DIR / "models" / "invariants"
 
 
 class Ranker(Protocol):
-    """Scores candidates for one loop head; higher scores are tried first."""
+    """Scores candidates for one loop head; higher scores are tried first.
+
+    A ranker may also have ``rescore(context, candidates, examples) -> scores``: scores given the
+    counterexample states (variable -> value) seen at the head so far; the refinement loop calls it when
+    ``Budget.rescore`` is on."""
 
     name: str
 

@@ -407,7 +407,8 @@ def label_program(source: str, language: str, family: str = "", seed: int = 0) -
     loops = {lp.index: lp for lp in f.loops}
     contexts = {h: LoopContext(f, loops[h], data, language, list(live[h]), sorted(f.constants), tree)
                 for h in ts.heads}
-    budget = Budget(max_solver_calls=1500, query_timeout_ms=2000, sampling_rounds=0)
+    # the ranker scores grammar candidates only (data equalities bypass it): label those alone
+    budget = Budget(max_solver_calls=1500, query_timeout_ms=2000, sampling_rounds=0, algebraic=False)
     refiner = Refiner(ts, load_grammar("linear"), UnguidedRanker(), samples, contexts, budget,
                       deadline=time.perf_counter() + 20)
     labels = refiner.label(set(ts.assertions))

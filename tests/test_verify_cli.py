@@ -51,7 +51,6 @@ def test_unsupported_exits_3_naming_construct_and_location(files):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("empty.c", "file is empty"),
     ("syntax.c", "syntax.c:2:"),
     ("syntax.py", "syntax.py:1:"),
 ])
@@ -70,7 +69,21 @@ def test_missing_path_and_unknown_extension_exit_2(tmp_path):
 
 
 def test_input_errors_take_precedence_over_violations(files):
-    assert run([files["bad.c"], files["empty.c"]]).exit_code == 2
+    assert run([files["bad.c"], files["syntax.c"]]).exit_code == 2
+
+
+def test_an_empty_file_is_fine(files):
+    # like ruff and mypy: an empty file (an empty __init__.py) has nothing to check, which is not an error
+    r = run([files["empty.c"], files["ok.c"]])
+    assert r.exit_code == 0 and "no assertions to verify" in r.output
+
+
+def test_input_errors_with_parallel_workers_are_reported_not_hung(files):
+    # the error travels back from a worker process (it must pickle), and the other files still get verdicts
+    r = CliRunner().invoke(main, ["verify", "--ranker", "unguided", "--jobs", "2", files["ok.c"], files["syntax.c"],
+                                  files["bad.c"]])
+    assert r.exit_code == 2
+    assert "syntax.c:2:" in r.output and "VIOLATED" in r.output and "PROVED" in r.output
 
 
 def test_a_file_without_assertions_is_a_note_not_an_error(files):

@@ -2,8 +2,8 @@
 
 The reasoner is the base :class:`~recursa.equilibrium.model.RecursaModel` of the shipped default model
 (``recursa/models/default``); when that is absent, the encoder of the shipped invariant ranker
-(``recursa/models/invariants``). Exit codes are those of ``recursa verify`` (0 all proved, 1 some violated,
-2 usage or input error, 3 some unknown or unsupported).
+(``recursa/models/invariants``). Exit codes are those of ``recursa verify`` (0 all proved or nothing to check,
+1 some violated, 2 usage or input error, 3 some unknown or unsupported, 130 interrupted).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 
-from recursa.commands.verify import collect_files, run_verifier
+from recursa.commands.config import EXIT_CODES_HELP, input_options, resolve, selection
+from recursa.commands.verify import Printer, check_ranker, collect_jobs, finish, verify_all
 from recursa.errors import RecursaError
 from recursa.report import FORMATS, AnalysisReport, FunctionReport, VerifyReport
 
@@ -66,7 +67,7 @@ def _quiet_transformers() -> None:
         pass
 
 
-def function_reports(file_result: Any, reasoner: Reasoner) -> list[FunctionReport]:
+def function_reports(file_result: Any, reasoner: Reasoner, source: bytes | None = None) -> list[FunctionReport]:
     """One report per function of a verified file (reasoner columns filled when a model is loaded)."""
     from recursa.refine.rank import subtree
     from recursa.trees.flatten import parse
@@ -74,7 +75,8 @@ def function_reports(file_result: Any, reasoner: Reasoner) -> list[FunctionRepor
     prog_units = file_result.functions
     if not prog_units:
         return []
-    source = _read(file_result.path)
+    if source is None:
+        source = _read(file_result.path)
     ft = parse(source, file_result.language)
     reports = []
     trees = []
@@ -112,39 +114,54 @@ def _read(path: str) -> bytes:
     return read_source(path)
 
 
-@click.command("analyze", context_settings={"help_option_names": ["-h", "--help"]})
+@click.command("analyze", context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              help="Seconds per function for verification.")
-@click.option("--ranker", default="default", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="table (for people), json (one document), or sarif (SARIF 2.1.0, for code-scanning tools).  "
+                   "[default: table]")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the report to this file (atomically; never over an input file).")
+@click.option("--quiet", "-q", is_flag=True, help="Table: only what needs attention, and the summary.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds per function for verification.  [default: 10]")
+@click.option("--ranker", default=None,
               help="Candidate ranking: default (the shipped model), unguided, or a model dir.")
-@click.option("--progress/--no-progress", default=True, show_default=True)
-def analyze(paths: tuple[str, ...], fmt: str, timeout: float, ranker: str, progress: bool) -> None:
-    """Analyse the functions in PATHS (C and Python files, or directories of them).
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Progress bar on stderr for several files (only when stderr is a terminal).")
+@input_options
+def analyze(paths: tuple[str, ...], fmt: str | None, output: str | None, quiet: bool, timeout: float | None,
+            ranker: str | None, progress: bool, **params: Any) -> None:
+    """Analyse the functions in PATHS (C and Python files, directories of them, PATH::FUNCTION, or '-').
 
     Per function: nesting depth of its syntax tree, its loops and their nesting, the equilibrium reasoner's
-    iterations and convergence on its tree, and the verdicts of `recursa verify` on its assertions.
+    iterations and convergence on its tree, and the verdicts of `recursa verify` on its assertions (with the
+    same settings, suppression comments and exit codes).
     """
-    from recursa.refine.rank import load_ranker
-    from recursa.refine.verify import Verifier, VerifyOptions
-
     start = time.perf_counter()
-    files, problems = collect_files(paths)
-    _quiet_transformers()
+    settings = resolve("analyze", paths, params, timeout=timeout, format=fmt, ranker=ranker)
+    work, problems = collect_jobs(paths, selection(settings), params.get("select", ()), params.get("stdin_filename"))
+    options = {"timeout_s": settings.timeout, "int_semantics": settings.int_semantics, "grammar": settings.grammar}
     try:
-        verifier = Verifier(VerifyOptions(timeout_s=timeout), load_ranker(ranker))
+        check_ranker(settings.ranker)
     except (FileNotFoundError, RecursaError) as exc:
         click.echo(f"recursa analyze: {exc}", err=True)
         sys.exit(RecursaError.exit_code)
-    verified = VerifyReport(run_verifier(files, verifier, progress), problems)
-    reasoner = load_reasoner()
-    functions = [r for fr in verified.files if fr.error is None for r in function_reports(fr, reasoner)]
+    _quiet_transformers()
+    verified = VerifyReport([], problems)
+    printer = Printer(len(work), False, quiet, progress)
+    sources = {j.path: j.source for j in work if j.source is not None}
+    try:
+        # serial: the function rows need each file's parsed units, which stay in this process
+        verify_all(verified, work, options, settings.ranker, 1, printer.file_done)
+    finally:
+        printer.close()
+    functions: list[FunctionReport] = []
+    reasoner = Reasoner(missing="interrupted") if verified.interrupted else load_reasoner()
+    for fr in verified.files:
+        if fr.error is None and fr.functions:
+            functions.extend(function_reports(fr, reasoner, sources.get(fr.path)))
     verified.seconds = time.perf_counter() - start
     report = AnalysisReport(verified, functions, reasoner.source if reasoner.model is not None else None,
                             reasoner.missing)
-    click.echo(report.render(fmt))
-    if fmt != "table":
-        for line in verified.stderr_lines("analyze"):
-            click.echo(line, err=True)
-    sys.exit(verified.exit_code())
+    text = "\n".join(report.table_lines(quiet)) if settings.format == "table" else report.render(settings.format)
+    finish(verified, "analyze", settings.format, output, quiet, False, paths, text)

@@ -11,6 +11,8 @@ BENCHES: dict[str, tuple[str, str]] = {
     "serve": ("recursa.commands.bench_serve:bench_serve", "Language server: edit latency, re-verification, memory."),
     "synth": ("recursa.commands.bench_synth:bench_synth", "recursa (guided, unguided) against cvc5 on SyGuS files."),
     "fuzz": ("recursa.commands.bench_fuzz:bench_fuzz", "Hostile inputs through the CLI: tracebacks, exit codes, hangs"),
+    "verify": ("recursa.commands.bench_verify:bench_verify", "Invariant inference: reasoner vs unguided, re-scoring."),
+    "jobs": ("recursa.commands.bench_jobs:bench_jobs", "verify --jobs 2 vs --jobs 1: wall time, same verdicts."),
 }
 
 

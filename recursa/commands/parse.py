@@ -10,12 +10,13 @@ from typing import Any
 
 import click
 
+from recursa.commands.config import EXIT_CODES_HELP, resolve, selection, walk_options
 from recursa.trees.files import PathProblem, collect
 from recursa.trees.flatten import FlatTree, SyntaxDiagnostic, parse
 from recursa.trees.languages import Language, languages
-from recursa.trees.source import SourceError, read_source
+from recursa.trees.source import SourceError, decode_source, read_source
 
-EXIT_CLEAN, EXIT_SYNTAX, EXIT_USAGE = 0, 1, 2
+EXIT_CLEAN, EXIT_SYNTAX, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @dataclass
@@ -118,44 +119,56 @@ def _construct_counts(lang: Language, source: bytes) -> tuple[int, int] | None:
     return len(queries.find(lang.name, tree, "function")), len(queries.find(lang.name, tree, "loop"))
 
 
-@click.command("parse")
+@click.command("parse", epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--language", "-l", type=click.Choice([lang.name for lang in languages()]),
               help="Read every file as this language (default: by extension).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file on stdout, nothing else.")
-def parse_command(paths: tuple[str, ...], language: str | None, as_json: bool) -> None:
-    """Parse PATHS (files or directories, searched recursively by extension) with tree-sitter.
+@walk_options
+def parse_command(paths: tuple[str, ...], language: str | None, as_json: bool, **params: Any) -> None:
+    """Parse PATHS (files, directories searched recursively by extension, or '-' for standard input) with
+    tree-sitter.
 
     Per file: nodes, named nodes, maximum nesting depth (height of the named-node tree), functions and
     loops found, and syntax errors as path:line:col. Exit code 0 when every file is clean, 1 when some file
-    has syntax errors, 2 on a usage error or an unreadable file (reported and skipped; the rest is parsed).
+    has syntax errors, 2 on a usage error or an unreadable file (reported and skipped; the rest is parsed),
+    130 when interrupted. Directory walks skip build/, dist/, virtual environments, hidden folders and what
+    .gitignore ignores (see --exclude; settings from recursa.toml / [tool.recursa]).
     """
+    settings = resolve("parse", paths, params)
     status = EXIT_CLEAN
     files = nodes = 0
     start = time.perf_counter()
-    for item in collect(paths, language):
-        if isinstance(item, PathProblem):
-            click.echo(f"recursa parse: {item.path}: {item.message}", err=True)
-            status = EXIT_USAGE
-            continue
-        try:
-            source = read_source(item.path, python=item.language.name == "python")
-        except SourceError as exc:
-            click.echo(f"recursa parse: {exc}", err=True)
-            status = EXIT_USAGE
-            continue
-        rep = report_file(str(item.path), item.language, source)
-        files += 1
-        nodes += rep.nodes
-        if rep.errors and status == EXIT_CLEAN:
-            status = EXIT_SYNTAX
-        if as_json:
-            click.echo(json.dumps(rep.to_json()))
-        else:
-            _print_table_row(rep)
+    try:
+        for item in collect(paths, language, selection=selection(settings),
+                            stdin_filename=params.get("stdin_filename")):
+            if isinstance(item, PathProblem):
+                click.echo(f"recursa parse: {item.path}: {item.message}", err=True)
+                status = EXIT_USAGE
+                continue
+            try:
+                python = item.language.name == "python"
+                source = read_source(item.path, python=python) if item.source is None else \
+                    decode_source(item.source, str(item.path), python=python)
+            except SourceError as exc:
+                click.echo(f"recursa parse: {exc}", err=True)
+                status = EXIT_USAGE
+                continue
+            rep = report_file(str(item.path), item.language, source)
+            files += 1
+            nodes += rep.nodes
+            if rep.errors and status == EXIT_CLEAN:
+                status = EXIT_SYNTAX
+            if as_json:
+                click.echo(json.dumps(rep.to_json()))
+            else:
+                _print_table_row(rep)
+    except KeyboardInterrupt:
+        status = EXIT_INTERRUPTED
     seconds = time.perf_counter() - start
     rate = nodes / seconds if seconds > 0 else 0.0
-    summary = f"{files} files, {nodes} nodes, {seconds:.2f} s, {rate:,.0f} nodes/s"
+    stop = "interrupted: " if status == EXIT_INTERRUPTED else ""
+    summary = f"{stop}{files} files, {nodes} nodes, {seconds:.2f} s, {rate:,.0f} nodes/s"
     click.echo(summary if as_json else "\n" + summary, err=as_json)
     sys.exit(status)
 

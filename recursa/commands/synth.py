@@ -124,7 +124,8 @@ def synth(paths: tuple[str, ...], timeout_s: float, fmt: str, language: str | No
     re-checked by a fresh Z3 solver.
 
     Exit codes: 0 all solved, 1 some infeasible, 3 some unknown or unsupported, 2 a usage or input error
-    (malformed files are reported as path:line:col: message on stderr; the other files are still solved).
+    (malformed files are reported as path:line:col: message on stderr; the other files are still solved),
+    130 interrupted (Ctrl-C).
     """
     from recursa.report import escape, exit_code
     from recursa.synth import render

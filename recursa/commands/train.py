@@ -34,7 +34,7 @@ from recursa.train.cli_support import InputError, parse_set_options
               help="Examples generated for a task (ignored for a data file).")
 @click.option("--depths", default="", help="Training depths, e.g. 1-5 (default: the task's; a file: all).")
 @click.option("--curriculum/--no-curriculum", default=False, show_default=True,
-              help="Start with shallow examples and admit deeper ones over the first 30%% of steps.")
+              help="Start with shallow examples and admit deeper ones over the first 30% of steps.")
 @click.option("--hidden", "hidden_size", type=click.IntRange(min=1), default=64, show_default=True,
               help="Width of the reasoner (and of the baseline).")
 @click.option("--layers", type=click.IntRange(min=0), default=0,
@@ -58,13 +58,16 @@ from recursa.train.cli_support import InputError, parse_set_options
 @click.pass_context
 def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str, ...], resume: bool,
           **options: Any) -> None:
-    """Train on TASK (listops, listops-python, listops-brackets, arith, arith-python, arith-c, invariants)
-    or on a data FILE (.jsonl / .tsv). Checkpoints go to --output every --checkpoint-every steps and at the end.
+    """Train on TASK (listops, listops-python, listops-brackets, arith, arith-python, arith-c, invariants,
+    synth) or on a data FILE (.jsonl / .tsv). Checkpoints go to --output every --checkpoint-every steps and at the end.
 
     Multi-GPU / multi-process: torchrun --nproc-per-node N -m recursa.cli train TASK ...
     """
     if task == "invariants":
         _train_invariants(ctx, output, resume, options)
+        return
+    if task == "synth":
+        _train_synth(ctx, output, resume, options)
         return
     from recursa.tasks.examples import DataError
     from recursa.train.trainer import REASONER_DEFAULTS, TrainConfig, TrainError
@@ -124,3 +127,20 @@ def _train_invariants(ctx: click.Context, output: str | None, resume: bool, opti
     result = fn(**{k: v for k, v in given.items() if v is not None})
     if result is not None:
         click.echo(json.dumps(result.to_json() if hasattr(result, "to_json") else result, default=str))
+
+
+def _train_synth(ctx: click.Context, output: str | None, resume: bool, options: dict[str, Any]) -> None:
+    """Hand ``recursa train synth`` to the synthesis guide's trainer (recursa.synth.train_guide), with the
+    options given on the command line that it takes (--steps, --train-size, --seed, --batch-size, --lr, ...)."""
+    if resume:
+        raise InputError("recursa train synth has no --resume: a run takes minutes, start it again")
+    from recursa.synth.train_guide import train as train_guide
+
+    accepted = inspect.signature(train_guide).parameters
+    given = {k: v for k, v in options.items()
+             if k in accepted and ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
+    try:
+        result = train_guide(output=output or "runs/synth-guide", **given)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    click.echo(json.dumps(result.to_json()))

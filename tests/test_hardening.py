@@ -198,12 +198,22 @@ def test_train_rejects_bad_options_before_writing(tmp_path: Path, option: tuple[
     assert not out_dir.exists()
 
 
-def test_train_run_that_failed_before_its_first_checkpoint_starts_again(tmp_path: Path) -> None:
+def test_train_reports_a_bad_data_file_before_writing(tmp_path: Path) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text('{"source": "[MAX 1 2 ]", "language": "listops", "label": 2}\n{"broken\n')
     out_dir = tmp_path / "run"
     code, out = _run("train", str(data), *TRAIN[2:], "-o", str(out_dir))
     assert code == 2 and "bad.jsonl:2" in out
+    assert not out_dir.exists()
+
+
+def test_train_run_that_failed_before_its_first_checkpoint_starts_again(tmp_path: Path) -> None:
+    # a run killed before its first checkpoint leaves only train_config.json behind
+    done, out_dir = tmp_path / "done", tmp_path / "run"
+    code, out = _run(*TRAIN, "-o", str(done))
+    assert code == 0, out
+    out_dir.mkdir()
+    (out_dir / "train_config.json").write_text((done / "train_config.json").read_text())
     code, out = _run(*TRAIN, "-o", str(out_dir), "--resume")
     assert code == 2 and "run without --resume" in out
     code, out = _run(*TRAIN, "-o", str(out_dir))

@@ -328,6 +328,9 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
 
 def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
     device = _device(config.device, dist)  # before the run directory is written: a bad --device leaves nothing
+    from_file = None
+    if not resume and Path(config.task).suffix.lower() in (".jsonl", ".tsv"):
+        from_file = training_examples(config)  # likewise a bad data file (read once; no RNG involved)
     config, resume_from = _prepare_run(config, resume, dist)
     run = Path(config.output)
     if config.threads > 0:
@@ -335,7 +338,7 @@ def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
 
-    examples, num_labels = training_examples(config)  # data files: classes from their labels
+    examples, num_labels = from_file or training_examples(config)  # data files: classes from their labels
     if resume_from is not None:
         if dist.is_main:
             ckpt.remove_partial_checkpoints(run)

@@ -9,6 +9,7 @@ only when it has a ``[tool.recursa]`` table (as ruff does). Keys use dashes or u
     int-semantics = "machine"
     extend-exclude = ["vendor/**"]
     format = "sarif"
+    synth-format = "table"
 
 A flag given on the command line overrides the file; :meth:`Settings.source` says where each value came from
 (``recursa config`` prints it). Unknown keys and values of the wrong type are errors naming the file and key.
@@ -33,6 +34,7 @@ else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport (a de
     import tomli as tomllib
 
 CONFIG_NAMES = ("recursa.toml", "pyproject.toml")
+SYNTH_FORMATS = ("sygus", "table", "json")  # synth prints answers, not verdicts: its own key, not ``format``
 
 
 class ConfigError(RecursaError):
@@ -55,6 +57,7 @@ _KEYS: tuple[_Key, ...] = (
     _Key("extend_exclude", list, "glob patterns excluded in addition to `exclude`"),
     _Key("respect_gitignore", bool, "skip files ignored by .gitignore"),
     _Key("format", str, "output format of verify and analyze", FORMATS),
+    _Key("synth_format", str, "output format of synth", SYNTH_FORMATS),
     _Key("ranker", str, "candidate ranking: default, unguided, or a model directory"),
     _Key("grammar", str, "invariant grammar (grammars/invariants)"),
     _Key("jobs", int, "parallel verification processes (default: number of cores)", positive=True),
@@ -72,6 +75,7 @@ class Settings:
     extend_exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool = True
     format: str = "table"
+    synth_format: str = "sygus"
     ranker: str = "default"
     grammar: str = "linear"
     jobs: int | None = None

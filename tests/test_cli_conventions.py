@@ -165,10 +165,10 @@ def test_ctrl_c_prints_what_was_finished(tmp_path: Path, monkeypatch: pytest.Mon
 
     real = cmd.verify_job
 
-    def interrupted_on_second(verifier, job):
+    def interrupted_on_second(verifier, job, *rest):
         if job.path.endswith("b.c"):
             raise KeyboardInterrupt
-        return real(verifier, job)
+        return real(verifier, job, *rest)
 
     monkeypatch.setattr(cmd, "verify_job", interrupted_on_second)
     (tmp_path / "a.c").write_text(VIOLATED)
@@ -215,3 +215,96 @@ def test_help_documents_exit_codes_and_formats() -> None:
         text = " ".join(cli(command, "--help").output.split())  # help is wrapped to the terminal
         assert "130 interrupted" in text, command
     assert "sarif (SARIF 2.1.0" in " ".join(cli("analyze", "--help").output.split())
+
+
+MAX2_SL = ("(set-logic LIA)\n(synth-fun m ((a Int) (b Int)) Int)\n(declare-var a Int) (declare-var b Int)\n"
+           "(constraint (>= (m a b) a)) (constraint (>= (m a b) b))\n"
+           "(constraint (or (= (m a b) a) (= (m a b) b)))\n(check-synth)\n")
+CONFLICT_SL = "(set-logic LIA)\n(synth-fun f ((x Int)) Int)\n(constraint (= (f 1) 2))\n(constraint (= (f 1) 3))\n" \
+              "(check-synth)\n"
+
+
+def test_synth_walks_like_verify_and_reads_its_settings(tmp_path: Path) -> None:
+    pytest.importorskip("z3")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("ignored.sl\n")
+    for name, text in {"a/max.sl": MAX2_SL, "a/ignored.sl": CONFLICT_SL, "build/b.sl": CONFLICT_SL,
+                       "vendor/v.sl": CONFLICT_SL, "a/other.smt2": "(check-sat)\n"}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "recursa.toml").write_text('synth-format = "table"\nextend-exclude = ["vendor"]\ntimeout = 20\n')
+    r = cli("synth", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    assert "max.sl" in r.stdout and "1 file: 1 solved" in r.stdout  # a table, from the configuration file
+    assert "ignored.sl" not in r.stdout and "b.sl" not in r.stdout and "v.sl" not in r.stdout
+    r = cli("synth", "--format", "sygus", "--no-respect-gitignore", str(tmp_path / "a"))  # the flag wins
+    assert r.exit_code == 1 and "(define-fun m" in r.stdout and "infeasible" in r.stdout
+    (tmp_path / "recursa.toml").write_text('synth-format = "smt"\n')
+    r = cli("synth", str(tmp_path / "a" / "max.sl"))
+    assert r.exit_code == 2 and "recursa.toml" in r.stderr and "synth-format" in r.stderr
+
+
+def test_synth_stdin_output_quiet_and_ctrl_c(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("z3")
+    r = cli("synth", "-", input=MAX2_SL)
+    assert r.exit_code == 0 and r.stdout.startswith("(define-fun m")
+    r = cli("synth", "--format", "json", "-", "--stdin-filename", "mine.sl", input=CONFLICT_SL)
+    assert r.exit_code == 1 and json.loads(r.stdout)["results"][0]["path"] == "mine.sl"
+    (tmp_path / "max.sl").write_text(MAX2_SL)
+    (tmp_path / "conflict.sl").write_text(CONFLICT_SL)
+    out = tmp_path / "answers.txt"
+    r = cli("synth", "--output", str(out), str(tmp_path))
+    assert r.exit_code == 1 and r.stdout == "" and "2 files: 1 solved, 1 infeasible" in r.stderr
+    assert "(define-fun m" in out.read_text() and "infeasible" in out.read_text()
+    r = cli("synth", "--output", str(tmp_path / "max.sl"), str(tmp_path / "max.sl"))
+    assert r.exit_code == 2 and "input file" in r.stderr and (tmp_path / "max.sl").read_text() == MAX2_SL
+    r = cli("synth", "--format", "table", "--quiet", str(tmp_path))
+    assert "conflict.sl" in r.stdout and "max.sl" not in r.stdout and "2 files:" in r.stdout
+
+    import recursa.commands.synth as cmd
+
+    real = cmd.solve_one
+
+    def interrupted_on_second(item, *args):
+        if str(item).endswith("max.sl"):
+            raise KeyboardInterrupt
+        return real(item, *args)
+
+    monkeypatch.setattr(cmd, "solve_one", interrupted_on_second)
+    r = cli("synth", str(tmp_path))
+    assert r.exit_code == 130
+    assert "infeasible" in r.stdout and "1 file: 1 infeasible" in r.stderr and "interrupted" in r.stderr
+
+
+def test_analyze_honours_jobs_with_the_same_rows(tmp_path: Path) -> None:
+    (tmp_path / "a.c").write_text(PROVED)
+    (tmp_path / "b.py").write_text(TWO_FUNCS)
+    (tmp_path / "c.c").write_text(VIOLATED)
+    runs = [cli("analyze", "--ranker", "unguided", "--jobs", n, "--format", "json", str(tmp_path)) for n in "12"]
+    docs = [json.loads(run.stdout) for run in runs]
+    rows = [[(f["path"], f["name"], f["loops"], f["verdicts"]) for f in doc["functions"]] for doc in docs]
+    assert runs[0].exit_code == runs[1].exit_code == 1
+    assert rows[0] == rows[1] and len(rows[0]) == 4
+    table = cli("analyze", "--ranker", "unguided", "--jobs", "2", str(tmp_path))
+    assert table.exit_code == 1 and table.stdout.count("function ") == 1  # one header, rows of every file
+    assert all(name in table.stdout for name in ("a.c:1 main", "b.py:1 good", "b.py:6 bad", "c.c:1 main"))
+
+
+def test_verify_table_streams_each_function_as_it_finishes(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import recursa.refine.verify as engine
+
+    real = engine.Verifier.verify_function
+
+    def interrupted_on_bad(self, f, prog, file_tree=None):
+        if f.name == "bad":  # Ctrl-C inside the file: only a row printed when good() finished survives
+            raise KeyboardInterrupt
+        return real(self, f, prog, file_tree)
+
+    monkeypatch.setattr(engine.Verifier, "verify_function", interrupted_on_bad)
+    (tmp_path / "two.py").write_text(TWO_FUNCS)
+    r = verify(str(tmp_path / "two.py"))
+    assert r.exit_code == 130 and "two.py:3:5  PROVED" in r.stdout and "interrupted: 1 assertion(s)" in r.stdout
+    monkeypatch.setattr(engine.Verifier, "verify_function", real)
+    r = verify(str(tmp_path / "two.py"))  # streamed and final rows agree: each once, nothing lost
+    assert r.exit_code == 1 and r.stdout.count("two.py:3:5  PROVED") == 1 and r.stdout.count("two.py:8:5") == 1

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import click
 
 from recursa.commands.config import EXIT_CODES_HELP, input_options, resolve, selection
-from recursa.commands.verify import Printer, check_ranker, collect_jobs, finish, verify_all
+from recursa.commands.verify import Done, Printer, check_ranker, collect_jobs, default_jobs, finish, verify_all
 from recursa.errors import RecursaError
 from recursa.report import FORMATS, AnalysisReport, FunctionReport, VerifyReport
 
@@ -114,6 +115,32 @@ def _read(path: str) -> bytes:
     return read_source(path)
 
 
+def _units_loader(options: dict[str, Any]) -> Callable[[Any, bytes | None], None]:
+    """Fills in the parsed functions of a file verified in a worker process (they are not pickled back):
+    parsing again is cheap next to verification."""
+    from recursa.refine.rank import UnguidedRanker
+    from recursa.refine.verify import InputError, Verifier, VerifyOptions
+
+    loader = Verifier(VerifyOptions(**options), UnguidedRanker())
+
+    def fill(fr: Any, source: bytes | None) -> None:
+        if fr.error is None and not fr.functions:
+            try:
+                fr.functions = loader.load(fr.path, source).units
+            except InputError:  # an empty file: nothing to analyse
+                pass
+    return fill
+
+
+def _row_lines(functions: list[FunctionReport], reasoner: Reasoner) -> list[str]:
+    """The table rows of ``functions`` alone, exactly as :meth:`AnalysisReport.table_lines` prints them."""
+    source = reasoner.source if reasoner.model is not None else None
+    empty = VerifyReport([], [])
+    full = AnalysisReport(empty, functions, source, reasoner.missing).table_lines()
+    bare = AnalysisReport(empty, [], source, reasoner.missing).table_lines()
+    return full[2:len(full) - (len(bare) - 2)]
+
+
 @click.command("analyze", context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
@@ -126,19 +153,23 @@ def _read(path: str) -> bytes:
               help="Seconds per function for verification.  [default: 10]")
 @click.option("--ranker", default=None,
               help="Candidate ranking: default (the shipped model), unguided, or a model dir.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Files verified in parallel processes; 1 = serial. The reasoner columns are computed in "
+                   "this process, one file at a time.  [default: number of cores]")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Progress bar on stderr for several files (only when stderr is a terminal).")
 @input_options
 def analyze(paths: tuple[str, ...], fmt: str | None, output: str | None, quiet: bool, timeout: float | None,
-            ranker: str | None, progress: bool, **params: Any) -> None:
+            ranker: str | None, jobs: int | None, progress: bool, **params: Any) -> None:
     """Analyse the functions in PATHS (C and Python files, directories of them, PATH::FUNCTION, or '-').
 
     Per function: nesting depth of its syntax tree, its loops and their nesting, the equilibrium reasoner's
     iterations and convergence on its tree, and the verdicts of `recursa verify` on its assertions (with the
-    same settings, suppression comments and exit codes).
+    same settings, suppression comments and exit codes). The table streams: each file's function rows are
+    printed as soon as the file is verified.
     """
     start = time.perf_counter()
-    settings = resolve("analyze", paths, params, timeout=timeout, format=fmt, ranker=ranker)
+    settings = resolve("analyze", paths, params, timeout=timeout, format=fmt, ranker=ranker, jobs=jobs)
     work, problems = collect_jobs(paths, selection(settings), params.get("select", ()), params.get("stdin_filename"))
     options = {"timeout_s": settings.timeout, "int_semantics": settings.int_semantics, "grammar": settings.grammar}
     try:
@@ -150,18 +181,45 @@ def analyze(paths: tuple[str, ...], fmt: str | None, output: str | None, quiet: 
     verified = VerifyReport([], problems)
     printer = Printer(len(work), False, quiet, progress)
     sources = {j.path: j.source for j in work if j.source is not None}
+    workers = settings.jobs or default_jobs()
+    fill = _units_loader(options) if workers > 1 and len(work) > 1 else None
+    stream = settings.format == "table" and output is None
+    functions: list[FunctionReport] = []
+    reasoner: Reasoner | None = None
+    shown = 0  # table lines already printed
+
+    def file_done(done: Done) -> None:
+        nonlocal reasoner, shown
+        printer.file_done(done)
+        fr = done.file
+        if fill is not None:
+            fill(fr, sources.get(fr.path))
+        if fr.error is not None or not fr.functions:
+            return
+        if reasoner is None:  # loaded on the first file with functions: a run of bad inputs never pays for it
+            reasoner = load_reasoner()
+        rows = function_reports(fr, reasoner, sources.get(fr.path))
+        fr.functions = []  # the rows are made; the parsed units are not needed any more
+        functions.extend(rows)
+        if stream:
+            lines = _row_lines(rows, reasoner)
+            if not shown:
+                lines = AnalysisReport(VerifyReport([], []), [], None).table_lines()[:2] + lines
+            for line in lines:
+                printer.echo(line)
+            shown += len(lines)
+
     try:
-        # serial: the function rows need each file's parsed units, which stay in this process
-        verify_all(verified, work, options, settings.ranker, 1, printer.file_done)
+        verify_all(verified, work, options, settings.ranker, workers, file_done)
     finally:
         printer.close()
-    functions: list[FunctionReport] = []
-    reasoner = Reasoner(missing="interrupted") if verified.interrupted else load_reasoner()
-    for fr in verified.files:
-        if fr.error is None and fr.functions:
-            functions.extend(function_reports(fr, reasoner, sources.get(fr.path)))
+    if reasoner is None:
+        reasoner = Reasoner(missing="interrupted") if verified.interrupted else load_reasoner()
     verified.seconds = time.perf_counter() - start
     report = AnalysisReport(verified, functions, reasoner.source if reasoner.model is not None else None,
                             reasoner.missing)
-    text = "\n".join(report.table_lines(quiet)) if settings.format == "table" else report.render(settings.format)
+    if settings.format == "table":
+        text = "\n".join(report.table_lines(quiet)[shown:])
+    else:
+        text = report.render(settings.format)
     finish(verified, "analyze", settings.format, output, quiet, False, paths, text)

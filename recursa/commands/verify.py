@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,8 +156,11 @@ class Done:
         return self
 
 
-def verify_job(verifier: Verifier, job: Job) -> Done:
-    """Verify one file, honouring ``recursa: ignore`` comments; an empty file has nothing to check (no error)."""
+def verify_job(verifier: Verifier, job: Job,
+               on_results: Callable[[list[AssertionResult]], None] | None = None) -> Done:
+    """Verify one file, honouring ``recursa: ignore`` comments; an empty file has nothing to check (no error).
+
+    ``on_results`` gets each function's (unsuppressed) results as soon as the function is done."""
     from recursa.refine.verify import FileResult
     from recursa.report import suppress
     from recursa.trees.languages import language_for_path
@@ -172,7 +175,18 @@ def verify_job(verifier: Verifier, job: Job) -> Done:
         return Done(FileResult(job.path, lang.name if lang else "", notes=["no assertions to verify"]), [], [])
     if data is not None and isinstance(verifier.ranker, LazyRanker):
         verifier.ranker.prepare(verifier, job.path, data)
-    fr = verifier.verify_file(job.path, job.source, job.functions)
+    on_function: Callable[[list[AssertionResult]], None] | None = None
+    if on_results is not None and data is not None:
+        text_lines = data.decode("utf-8", "replace").splitlines()
+
+        def on_function(batch: list[AssertionResult]) -> None:
+            shown = suppress(batch, text_lines)[0]
+            if shown:
+                on_results(shown)
+    if on_function is None:
+        fr = verifier.verify_file(job.path, job.source, job.functions)
+    else:
+        fr = verifier.verify_file(job.path, job.source, job.functions, on_function=on_function)
     if not fr.results or data is None:
         return Done(fr, [], [])
     kept, hidden, warnings = suppress(fr.results, data.decode("utf-8", "replace").splitlines())
@@ -201,17 +215,19 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run_jobs(jobs: list[Job], options: dict[str, Any], ranker: str, workers: int) -> Iterator[Done]:
+def run_jobs(jobs: list[Job], options: dict[str, Any], ranker: str, workers: int,
+             on_results: Callable[[list[AssertionResult]], None] | None = None) -> Iterator[Done]:
     """Verified files in the order of ``jobs``, each as soon as it (and those before it) is done.
 
     With more than one worker the files are verified in separate processes, each with its own verifier (the
-    ranking model is loaded at most once per process); the order and the verdicts do not change.
+    ranking model is loaded at most once per process); the order and the verdicts do not change. Serially,
+    ``on_results`` also gets each function's results as it finishes (across processes, files arrive whole).
     """
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
         verifier = make_verifier(options, ranker)
         for job in jobs:
-            yield verify_job(verifier, job)
+            yield verify_job(verifier, job, on_results)
         return
     check_ranker(ranker)
     from concurrent.futures import ProcessPoolExecutor
@@ -245,10 +261,12 @@ def _lost(job: Job) -> Done:
 
 
 class Printer:
-    """Table rows on stdout as each file finishes (above a progress bar on stderr when it is a terminal)."""
+    """Table rows on stdout as each function (serial run) or file (parallel run) finishes, above a progress bar
+    on stderr when it is a terminal."""
 
     def __init__(self, total: int, stream: bool, quiet: bool, progress: bool) -> None:
         self.stream, self.quiet = stream, quiet
+        self.live: list[AssertionResult] = []  # the results of the current file already printed
         self.bar: Any = None
         if progress and total > 1 and sys.stderr.isatty():
             from tqdm import tqdm
@@ -261,12 +279,27 @@ class Printer:
         else:
             click.echo(line)
 
+    def results_done(self, results: list[AssertionResult]) -> None:
+        """One function's rows, before its file is done."""
+        from recursa.refine.verify import FileResult
+        from recursa.report import file_lines
+
+        if self.stream:
+            for line in file_lines(FileResult(results[0].path, results=results), self.quiet):
+                self.echo(line)
+            self.live.extend(results)
+
     def file_done(self, done: Done) -> None:
         from recursa.report import file_lines
 
         if self.stream:
-            for line in file_lines(done.file, self.quiet):
+            fr = done.file
+            if self.live:  # the rest of a file whose functions were printed as they finished: notes, stragglers
+                shown = {id(r) for r in self.live}
+                fr = replace(fr, results=[r for r in fr.results if id(r) not in shown])
+            for line in file_lines(fr, self.quiet):
                 self.echo(line)
+        self.live = []
         for w in done.warnings:
             click.echo(f"recursa verify: warning: {escape(w)}", err=True)
         if self.bar is not None:
@@ -278,10 +311,11 @@ class Printer:
 
 
 def verify_all(report: VerifyReport, jobs: list[Job], options: dict[str, Any], ranker: str, workers: int,
-               on_done: Callable[[Done], None]) -> None:
+               on_done: Callable[[Done], None],
+               on_results: Callable[[list[AssertionResult]], None] | None = None) -> None:
     """Fill ``report`` with the files of ``jobs``; on Ctrl-C it keeps what was finished and is marked."""
     try:
-        for done in run_jobs(jobs, options, ranker, workers):
+        for done in run_jobs(jobs, options, ranker, workers, on_results):
             report.files.append(done.file)
             report.suppressed.extend(done.suppressed)
             report.warnings.extend(done.warnings)
@@ -316,7 +350,7 @@ def write_output(path: str, text: str, inputs: Iterable[str]) -> None:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds per function; what is not settled by then is unknown.  [default: 10]")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="table (streamed as files finish), json, or sarif (SARIF 2.1.0).  [default: table]")
+              help="table (streamed as functions finish), json, or sarif (SARIF 2.1.0).  [default: table]")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Write the report to this file (atomically; never over an input file).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only what needs attention and the summary.")
@@ -367,9 +401,14 @@ def verify(paths: tuple[str, ...], timeout: float | None, fmt: str | None, outpu
             click.echo(line)
     printer = Printer(len(work), stream, quiet, progress)
     try:
-        verify_all(report, work, options, settings.ranker, settings.jobs or default_jobs(), printer.file_done)
+        verify_all(report, work, options, settings.ranker, settings.jobs or default_jobs(), printer.file_done,
+                   printer.results_done if stream else None)
     finally:
         printer.close()
+    if report.interrupted and printer.live:  # rows printed for the file cut short count in the summary too
+        from recursa.refine.verify import FileResult
+
+        report.files.append(FileResult(printer.live[0].path, results=printer.live))
     report.seconds = time.perf_counter() - start
     finish(report, "verify", fmt, output, quiet, stream, paths)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,10 +174,11 @@ class Verifier:
             raise InputError(p, f"{e.message}{more}", e.line, e.column)
         return prog
 
-    def verify_file(self, path: str | Path, source: bytes | None = None, functions: frozenset[str] | None = None
-                    ) -> FileResult:
+    def verify_file(self, path: str | Path, source: bytes | None = None, functions: frozenset[str] | None = None,
+                    on_function: Callable[[list[AssertionResult]], None] | None = None) -> FileResult:
         """Every assertion of the file; with ``functions``, only those of the functions so named (a method
-        matches by its own name or ``Class.method``)."""
+        matches by its own name or ``Class.method``). ``on_function`` gets each function's results as soon as
+        that function is done (a command streams them)."""
         start = time.perf_counter()
         out = FileResult(str(path))
         try:
@@ -203,7 +205,10 @@ class Verifier:
                         unit.unsupported.message))
                 continue
             file_tree = None if isinstance(self.ranker, UnguidedRanker) else trees.around(unit)
-            out.results.extend(self.verify_function(unit.function, prog, file_tree))
+            done = self.verify_function(unit.function, prog, file_tree)
+            out.results.extend(done)
+            if on_function is not None:
+                on_function(done)
         if not out.results:
             out.notes.append("no assertions to verify")
         out.time_s = time.perf_counter() - start

@@ -68,22 +68,28 @@ def block_separator(language: str | None) -> str:
     return "\n\n\n" if language is not None else "\n"  # code blocks: a module's blank lines between files
 
 
-def render_table(results: Sequence[SynthResult], seconds: float) -> str:
+def render_table(results: Sequence[SynthResult], seconds: float, quiet: bool = False,
+                 interrupted: bool = False) -> str:
+    """One row per file (with ``quiet`` only those not solved), then the summary line."""
     lines = [f"{'status':<12}{'time':>9}{'candidates':>12}{'Z3 calls':>10}  {'guide':<9}file"]
     for r in results:
+        if quiet and r.status is SynthStatus.SOLVED:
+            continue
         lines.append(f"{r.status.value:<12}{r.time_s:>8.2f}s{r.candidates:>12}{r.solver_calls:>10}  {r.guide:<9}"
                      f"{escape(r.path)}")
         if r.message and r.status is not SynthStatus.SOLVED:
             lines.append(f"{'':<12}{escape(r.message)}")
-    lines.append(Summary.of(results, seconds).line())
+    lines.append(Summary.of(results, seconds).line() + (" (interrupted)" if interrupted else ""))
     return "\n".join(lines) + "\n"
 
 
-def render_json(results: Sequence[SynthResult], seconds: float, codes: Mapping[str, str] | None = None) -> str:
+def render_json(results: Sequence[SynthResult], seconds: float, codes: Mapping[str, str] | None = None,
+                interrupted: bool = False) -> str:
     items = []
     for r in results:
         data = r.to_json()
         if codes is not None:
             data["code"] = codes.get(r.path)
         items.append(data)
-    return dumps({"results": items, "summary": Summary.of(results, seconds).to_json()}) + "\n"
+    return dumps({"results": items, "summary": Summary.of(results, seconds).to_json(),
+                  "interrupted": interrupted}) + "\n"

@@ -194,18 +194,22 @@ def _exact_values(mat: list[list[int]], data: np.ndarray, machine: bool) -> np.n
     return vals
 
 
-def candidate_truth(cands: Sequence[Candidate], atom_index: dict[Atom, int], atom_table: np.ndarray) -> np.ndarray:
-    """``[n_examples, n_candidates]`` truth of the clauses from an atom truth table."""
-    n = atom_table.shape[0]
-    out = np.zeros((n, len(cands)), bool)
+def candidate_truth(cands: Sequence[Candidate], variables: Sequence[str], data: np.ndarray, machine: bool
+                    ) -> np.ndarray:
+    """``[n_examples, n_candidates]`` truth of the clauses ``cands`` on example states ``data``.
+
+    Each distinct atom is evaluated once (by :func:`atom_truth`, exact on Python integers where int64 would
+    overflow); a two-atom clause is the disjunction of its atoms' columns."""
+    atoms = list(dict.fromkeys(a for c in cands for a in c.atoms))
+    index = {a: i for i, a in enumerate(atoms)}
+    out = np.zeros((data.shape[0], len(cands)), bool)
     if not cands:
         return out
-    first = np.array([atom_index[c.atoms[0]] for c in cands])
-    out[:] = atom_table[:, first]
+    table = atom_truth(atoms, variables, data, machine)
+    out[:] = table[:, [index[c.atoms[0]] for c in cands]]
     two = [i for i, c in enumerate(cands) if len(c.atoms) > 1]
     if two:
-        second = np.array([atom_index[cands[i].atoms[1]] for i in two])
-        out[:, two] |= atom_table[:, second]
+        out[:, two] |= table[:, [index[cands[i].atoms[1]] for i in two]]
     return out
 
 
@@ -226,15 +230,7 @@ def atom_z3(atom: Atom, state: dict[str, z3.ExprRef], enc: Encoder) -> z3.BoolRe
     if atom.boolean:
         term = state[atom.coeffs[0][0]]
         return term if atom.const else z3.Not(term, enc.ctx)
-    parts = []
-    for v, c in atom.coeffs:
-        t = _term_z3(v, state)
-        if z3.is_bool(t):
-            t = z3.If(t, enc.int_val(1), enc.int_val(0), enc.ctx)
-        parts.append(t if c == 1 else (-t if c == -1 else enc.int_val(c) * t))
-    lin = parts[0]
-    for p in parts[1:]:
-        lin = lin + p
+    lin = _linear(atom.coeffs, state, enc)
     k = enc.int_val(atom.const)
     if atom.op == "eq":
         return lin == k
@@ -373,7 +369,3 @@ def _compare_atoms(a: Linear, b: Linear, op: str, order: dict[str, int], machine
         if atom is not None:
             out.append(atom)
     return out
-
-
-def wrap_constant(v: int, machine: bool) -> int:
-    return wrap(v) if machine else v

@@ -41,6 +41,7 @@ from recursa.refine.candidates import (
     Candidate,
     TermBuilder,
     atom_truth,
+    candidate_truth,
     condition_atoms,
     normalise,
     state_rows,
@@ -164,7 +165,7 @@ class _Head:
         if fresh:
             new = np.array(fresh, np.int64).reshape(len(fresh), len(self.variables))
             self.rows = np.vstack([self.rows, new])
-            self.truth = np.vstack([self.truth, TruthTable(self.candidates, self.variables, self.machine)(new)])
+            self.truth = np.vstack([self.truth, candidate_truth(self.candidates, self.variables, new, self.machine)])
         return out
 
     def add_positives(self, rows: np.ndarray) -> int:
@@ -186,7 +187,7 @@ class _Head:
             if c in alg:
                 self.alg_idx.append(len(self.candidates))
             self.candidates.append(c)
-        cols = TruthTable(new, self.variables, self.machine)(self.rows)
+        cols = candidate_truth(new, self.variables, self.rows, self.machine)
         self.truth = np.hstack([self.truth, cols])
         ok = cols[self.positives].all(axis=0) if self.positives else np.ones(len(new), bool)
         self.pos_ok = np.concatenate([self.pos_ok, ok])
@@ -733,28 +734,6 @@ def refine(ts: TransitionSystem, grammar: Grammar, ranker: Ranker, positives: di
     ``equality_data`` are extra reachable states per head for the data equalities only."""
     return Refiner(ts, grammar, ranker, positives, contexts, budget, deadline, solver, sampler,
                    equality_data).run(assertions)
-
-
-class TruthTable:
-    """Evaluates a fixed candidate list on example states: ``table(rows) -> [n_rows, n_candidates]`` bools."""
-
-    def __init__(self, cands: Sequence[Candidate], variables: list[str], machine: bool) -> None:
-        atoms = list(dict.fromkeys(a for c in cands for a in c.atoms))
-        index = {a: i for i, a in enumerate(atoms)}
-        self.atoms = atoms
-        self.variables = variables
-        self.machine = machine
-        self.first = np.array([index[c.atoms[0]] for c in cands], np.int64)
-        self.two = np.array([i for i, c in enumerate(cands) if len(c.atoms) > 1], np.int64)
-        self.second = np.array([index[cands[i].atoms[1]] for i in self.two], np.int64)
-        self.n = len(cands)
-
-    def __call__(self, rows: np.ndarray) -> np.ndarray:
-        table = atom_truth(self.atoms, self.variables, rows, self.machine)
-        out = table[:, self.first] if self.n else np.zeros((rows.shape[0], 0), bool)
-        if self.two.size:
-            out[:, self.two] |= table[:, self.second]
-        return out
 
 
 def atom_implies(a: Atom, b: Atom) -> bool:

@@ -246,10 +246,6 @@ def encode_candidates(items: Sequence[tuple[FlatTree, tuple[int, int], list[str]
                             lt(atom_tree), lt(first), lt(second), lt(cand_tree))
 
 
-def coef_slots(max_coefficient: int) -> int:
-    return 2 * max_coefficient + 2
-
-
 @contextlib.contextmanager
 def single_thread() -> Iterator[None]:
     """One intra-op thread for the small tensors of one function's tree: on a busy CPU, more threads spin

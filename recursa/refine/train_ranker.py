@@ -66,10 +66,6 @@ def _py_program(params: str, body: list[str]) -> str:
     return f"def f({params}):\n" + "\n".join(body) + "\n"
 
 
-def _indent(lines: list[str], n: int) -> list[str]:
-    return [" " * n + ln for ln in lines]
-
-
 def gen_counter(g: _Gen) -> str:
     """A counter to N with other variables stepping linearly; asserts the exact final values."""
     rng = g.rng

@@ -563,10 +563,3 @@ def _proved_message(ts: Any, texts: dict[int, str]) -> str:
     if not ts.heads:
         return "holds on every path (no loops)"
     return "inductive invariant re-checked by a fresh solver"
-
-
-def verify_paths(paths: list[str], options: VerifyOptions | None = None, ranker: Ranker | str | None = "default"
-                 ) -> list[FileResult]:
-    """Verify several files with one :class:`Verifier`."""
-    v = Verifier(options, ranker)
-    return [v.verify_file(p) for p in paths]

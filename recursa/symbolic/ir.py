@@ -162,10 +162,6 @@ def variables(expr: Expr) -> set[str]:
     return {n.name for n in postorder(expr) if isinstance(n, Var)}
 
 
-def expr_size(expr: Expr) -> int:
-    return len(postorder(expr))
-
-
 def render(expr: Expr, style: str = "c") -> str:
     """Source-like text of ``expr`` (``style`` ``c`` or ``python``), parenthesised only where needed."""
     py = style == "python"
@@ -343,9 +339,3 @@ class Function:
     def show(self, name: str) -> str:
         """The source-level name of an IR variable (C block scopes may rename shadowed variables)."""
         return self.display.get(name, name)
-
-
-def to_json_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    return int(value)

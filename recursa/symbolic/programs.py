@@ -469,9 +469,6 @@ class _CFrontEnd:
         return Var(ret, b.variables[ret]) if ret is not None else Const(0)
 
     # -- types and declarations --
-    def sort_of_type(self, decl: Any) -> Sort:
-        return self.c_type(decl)[0]
-
     def c_type(self, decl: Any) -> tuple[Sort, int | None]:
         """The sort of a declaration's type, and its width when the type is unsigned."""
         b = self.b

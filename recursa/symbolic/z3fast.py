@@ -16,14 +16,6 @@ def _array(terms: Sequence[z3.ExprRef]) -> object:
     return (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
 
 
-def mk_and(terms: Sequence[z3.BoolRef], ctx: z3.Context) -> z3.BoolRef:
-    if not terms:
-        return z3.BoolVal(True, ctx)
-    if len(terms) == 1:
-        return terms[0]
-    return z3.BoolRef(z3core.Z3_mk_and(ctx.ref(), len(terms), _array(terms)), ctx)
-
-
 def mk_or(terms: Sequence[z3.BoolRef], ctx: z3.Context) -> z3.BoolRef:
     if not terms:
         return z3.BoolVal(False, ctx)

@@ -7,7 +7,6 @@ turns any number of them into one level-ordered batch of tensors.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,11 +306,3 @@ def _line_starts(source: bytes) -> np.ndarray:
     out[0] = 0
     out[1:] = newlines + 1
     return out
-
-
-def parse_many(sources: Sequence[bytes | str], language: Language | str,
-               drop_punctuation: bool = False) -> list[FlatTree]:
-    """Parse several sources of one language with one parser."""
-    lang = get_language(language) if isinstance(language, str) else language
-    parser = lang.parser()
-    return [parse(s, lang, parser, drop_punctuation) for s in sources]

@@ -110,12 +110,10 @@ def _hole_name(i: int) -> str:
     return f"\x00hole{i}"  # cannot clash with an SMT-LIB symbol
 
 
-def _number_holes(template: Term, nts: Mapping[str, NonTerminal]) -> tuple[Term, tuple[str, ...]]:
-    """Copy ``template`` with each non-terminal occurrence replaced by a distinct hole variable (iteratively;
-    a reader may share one Var object between occurrences, so occurrences are counted, not objects)."""
-    holes: list[str] = []
-    # explicit-stack copy: (node, rebuilt children so far)
-    stack: list[tuple[Term, list[Term]]] = [(template, [])]
+def _replace_vars(term: Term, replace: Callable[[Var], Term]) -> Term:
+    """A copy of ``term`` with every variable occurrence replaced by ``replace(var)``, visited left to right
+    (iteratively; a shared Var object is visited once per occurrence)."""
+    stack: list[tuple[Term, list[Term]]] = [(term, [])]  # (node, rebuilt children so far)
     out: Term | None = None
     while stack:
         node, kids = stack[-1]
@@ -123,33 +121,8 @@ def _number_holes(template: Term, nts: Mapping[str, NonTerminal]) -> tuple[Term,
             stack.append((node.args[len(kids)], []))
             continue
         stack.pop()
-        if isinstance(node, Var) and node.name in nts:
-            new: Term = Var(_hole_name(len(holes)), node.sort)
-            holes.append(node.name)
-        elif isinstance(node, App):
-            new = App(node.op, tuple(kids), node.sort, node.indices)
-        else:
-            new = node
-        if stack:
-            stack[-1][1].append(new)
-        else:
-            out = new
-    assert out is not None
-    return out, tuple(holes)
-
-
-def _substitute(template: Term, children: Sequence[Term]) -> Term:
-    """``template`` with hole ``i`` replaced by ``children[i]`` (iterative)."""
-    stack: list[tuple[Term, list[Term]]] = [(template, [])]
-    out: Term | None = None
-    while stack:
-        node, kids = stack[-1]
-        if isinstance(node, App) and len(kids) < len(node.args):
-            stack.append((node.args[len(kids)], []))
-            continue
-        stack.pop()
-        if isinstance(node, Var) and node.name.startswith("\x00hole"):
-            new: Term = children[int(node.name[5:])]
+        if isinstance(node, Var):
+            new = replace(node)
         elif isinstance(node, App):
             new = App(node.op, tuple(kids), node.sort, node.indices)
         else:
@@ -160,6 +133,25 @@ def _substitute(template: Term, children: Sequence[Term]) -> Term:
             out = new
     assert out is not None
     return out
+
+
+def _number_holes(template: Term, nts: Mapping[str, NonTerminal]) -> tuple[Term, tuple[str, ...]]:
+    """Copy ``template`` with each non-terminal occurrence replaced by a distinct hole variable (a reader may
+    share one Var object between occurrences, so occurrences are counted, not objects)."""
+    holes: list[str] = []
+
+    def hole(var: Var) -> Term:
+        if var.name not in nts:
+            return var
+        holes.append(var.name)
+        return Var(_hole_name(len(holes) - 1), var.sort)
+
+    return _replace_vars(template, hole), tuple(holes)
+
+
+def _substitute(template: Term, children: Sequence[Term]) -> Term:
+    """``template`` with hole ``i`` replaced by ``children[i]`` (iterative)."""
+    return _replace_vars(template, lambda v: children[int(v.name[5:])] if v.name.startswith("\x00hole") else v)
 
 
 def _template_vector(template: Term, n_holes: int, definitions: Mapping[str, Callable]) -> Callable[..., Vector]:

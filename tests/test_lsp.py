@@ -382,7 +382,7 @@ def test_warm_resolve_keeps_unchanged_states_and_equals_the_cold_solve():
     torch = pytest.importorskip("torch")
     from recursa.commands.analyze import load_reasoner
     from recursa.lsp.warm import WarmReasoner
-    from recursa.refine.rank import subtree
+    from recursa.refine.context import subtree
     from recursa.symbolic.programs import load_program
     from recursa.trees.batch import TreeBatch
     from recursa.trees.flatten import parse

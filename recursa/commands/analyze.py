@@ -70,7 +70,7 @@ def _quiet_transformers() -> None:
 
 def function_reports(file_result: Any, reasoner: Reasoner, source: bytes | None = None) -> list[FunctionReport]:
     """One report per function of a verified file (reasoner columns filled when a model is loaded)."""
-    from recursa.refine.rank import subtree
+    from recursa.refine.context import subtree
     from recursa.trees.flatten import parse
 
     prog_units = file_result.functions

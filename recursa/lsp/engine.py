@@ -434,7 +434,7 @@ class Engine:
         return self._reasoner or None
 
     def _with_reasoner(self, uri: str, view: DocView, text: str, stats: PassStats) -> DocView | None:
-        from recursa.refine.rank import subtree
+        from recursa.refine.context import subtree
         from recursa.trees.flatten import flatten
 
         reasoner = self.reasoner()
@@ -466,7 +466,7 @@ class Engine:
 
 def _syntax_depths(tree: Any, source: bytes, language: str, spans: list[tuple[int, int]]) -> list[int]:
     """Nesting depth (height of the tree of named nodes) of each function span."""
-    from recursa.refine.rank import subtree
+    from recursa.refine.context import subtree
     from recursa.trees.flatten import flatten
 
     if not spans:

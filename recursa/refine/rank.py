@@ -13,11 +13,11 @@ from typing import Protocol
 
 import numpy as np
 
-from recursa.paths import PACKAGE_DIR
+from recursa.paths import INVARIANT_MODEL_DIR
 from recursa.refine.candidates import Candidate
-from recursa.refine.context import LoopContext, subtree  # noqa: F401  (subtree: re-exported)
+from recursa.refine.context import LoopContext
 
-INVARIANT_MODEL_DIR = PACKAGE_DIR / "models" / "invariants"
+__all__ = ["INVARIANT_MODEL_DIR", "Ranker", "UnguidedRanker", "load_ranker", "rank"]
 
 
 class Ranker(Protocol):

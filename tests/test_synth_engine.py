@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from sygus_examples import INV, MAX3
+from sygus_examples import PBE_BV as BV_PBE
 
 from recursa.symbolic.terms import INT, App, Lit, Var, to_smtlib
 from recursa.synth import engine
@@ -13,39 +15,6 @@ from recursa.synth.evaluate import evaluate
 from recursa.synth.grammar import UniformGuide
 from recursa.synth.problem import Problem, SynthOptions, SynthResult, SynthStatus
 from recursa.synth.sygus import read_problem
-
-BV_PBE = """
-(set-logic BV)
-(synth-fun f ((x (_ BitVec 16))) (_ BitVec 16)
-  ((S (_ BitVec 16)))
-  ((S (_ BitVec 16) (x #x0001 #x0000 (bvor S S) (bvand S S) (bvshl S S) (bvnot S)))))
-(constraint (= (f #x0010) #x0011))
-(constraint (= (f #x0003) #x0003))
-(constraint (= (f #xfffe) #xffff))
-(check-synth)
-"""
-
-MAX3 = """
-(set-logic LIA)
-(synth-fun top ((a Int) (b Int) (c Int)) Int)
-(declare-var a Int) (declare-var b Int) (declare-var c Int)
-(constraint (>= (top a b c) a))
-(constraint (>= (top a b c) b))
-(constraint (>= (top a b c) c))
-(constraint (or (= (top a b c) a) (= (top a b c) b) (= (top a b c) c)))
-(check-synth)
-"""
-
-INV = """
-(set-logic LIA)
-(synth-inv inv ((i Int) (n Int) (s Int)))
-(define-fun pre ((i Int) (n Int) (s Int)) Bool (and (= i 0) (= s 0) (>= n 0)))
-(define-fun trans ((i Int) (n Int) (s Int) (i! Int) (n! Int) (s! Int)) Bool
-  (and (< i n) (= i! (+ i 1)) (= s! (+ s 2)) (= n! n)))
-(define-fun post ((i Int) (n Int) (s Int)) Bool (=> (>= i n) (= s (* 2 n))))
-(inv-constraint inv pre trans post)
-(check-synth)
-"""
 
 
 def _max_n(n: int) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import z3
 from click.testing import CliRunner
+from sygus_examples import INV
 
 from recursa.cli import main
 from recursa.symbolic.smtlib import macro, read_term, z3_sort
@@ -21,15 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAIRS = Path(__file__).parent / "data" / "synth_pairs"
 INV_TASKS = ROOT / "tasks" / "synthesis" / "inv"
 
-SYGUS_EXAMPLE = """(set-logic LIA)
-(synth-inv inv ((i Int) (n Int) (s Int)))
-(define-fun pre ((i Int) (n Int) (s Int)) Bool (and (= i 0) (= s 0) (>= n 0)))
-(define-fun trans ((i Int) (n Int) (s Int) (i! Int) (n! Int) (s! Int)) Bool
-  (and (< i n) (= i! (+ i 1)) (= s! (+ s 2)) (= n! n)))
-(define-fun post ((i Int) (n Int) (s Int)) Bool (=> (>= i n) (= s (* 2 n))))
-(inv-constraint inv pre trans post)
-(check-synth)
-"""
+SYGUS_EXAMPLE = INV
 
 # no positive x, y, z with x^3 = y^3 + z^3: true, but no solver proves it, so every query runs to its limit
 FERMAT = """(set-logic NIA)

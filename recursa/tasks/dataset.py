@@ -16,7 +16,7 @@ from recursa.tasks.annotate import node_values
 from recursa.tasks.depth import operator_depth
 from recursa.tasks.examples import DataError, Example
 from recursa.tasks.listops import brackets_to_sexpr
-from recursa.trees.batch import level_order
+from recursa.trees.arrays import level_order
 from recursa.trees.flatten import FlatTree, parse
 from recursa.trees.languages import get_language, qualified_kind_ids
 from recursa.trees.transform import splice

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from recursa.trees.arrays import (  # noqa: F401 - re-exported where they used to live
+from recursa.trees.arrays import (
     _depth_from_parent,
     height_from_parent,
     level_order,

@@ -3,16 +3,17 @@
 One set of weights for every node of every tree and every iteration:
 
 * **input injection** ``x_v``: embedding of the node's grammar kind plus embedding of its leaf token;
-* **children, order-aware**: every child message is modulated by a learned vector of its rank bucket
-  (``min(rank, rank_buckets - 1)``), then aggregated either by a sum (``index_add``; ``aggregation="sum"``) or by
-  a balanced pairwise fold in rank order with a learned ``combine(left, right)`` (``aggregation="fold"``: what
-  non-additive operators such as a sum modulo 10 need); any fan-out (a fold of a thousand statements is ten
-  rounds); ``a - b`` and ``b - a`` differ; or by both side by side (``aggregation="sum+fold"``: the sum keeps
-  the multiset of the children, what a maximum or a median reads, the fold a running combination, what a sum
-  modulo 10 reads; an operator node learns which to use). With ``child_norm="layer"`` the sum is
-  layer-normalised, so a module with a thousand statements lands on the same scale as a binary operator;
-  ``child_norm="none"`` keeps the plain sum and with it multiplicities (under a layer norm ``{3, 3}`` and
-  ``{3, 3, 3, 3}`` are one vector, and a sum modulo 10 cannot tell them apart);
+* **children, order-aware**: every child message is modulated by a learned vector of its rank bucket (``min(rank,
+  rank_buckets - 1)``), then aggregated either by a sum (``index_add``; ``aggregation="sum"``) or by a balanced
+  pairwise fold in rank order with a learned ``combine(left, right)`` (``aggregation="fold"``: what non-additive
+  operators such as a sum modulo 10 need; ``fold_shape="shuffled"`` brackets each list at random in training, see
+  :func:`~recursa.equilibrium.structure.fold_schedule`); any fan-out (a fold of a thousand statements is ten
+  rounds); ``a - b`` and ``b - a`` differ; or by both side by side (``aggregation="sum+fold"``: the sum keeps the
+  multiset of the children, what a maximum or a median reads, the fold a running combination, what a sum modulo 10
+  reads; an operator node learns which to use). With ``child_norm="layer"`` the sum is layer-normalised, so a
+  module with a thousand statements lands on the same scale as a binary operator; ``child_norm="none"`` keeps the
+  plain sum and with it multiplicities (under a layer norm ``{3, 3}`` and ``{3, 3, 3, 3}`` are one vector, and a
+  sum modulo 10 cannot tell them apart);
 * optional **self** term ``W_s z_v`` and **top-down** term ``W_p z_parent``: the only cycles of the map, so the
   only weights that are constrained (spectral or Frobenius normalisation to ``cyclic_gain``);
 * a gated (GLU) feed-forward update and a closing layer norm.
@@ -36,6 +37,7 @@ from recursa.equilibrium.structure import NodeSet, fold_schedule
 
 CYCLIC_NORMS = ("spectral", "frobenius")
 AGGREGATIONS = ("sum", "fold", "sum+fold")
+FOLD_SHAPES = ("balanced", "shuffled")
 CHILD_NORMS = ("layer", "none")
 CHILD_INIT_GAIN = 2.0
 
@@ -120,10 +122,13 @@ class TreeBlock(nn.Module):
     def __init__(self, hidden_size: int, kind_vocab_size: int, token_vocab_size: int, rank_buckets: int = 8,
                  ffn_mult: float = 2.0, self_term: bool = False, top_down: bool = False,
                  cyclic_gain: float = 0.5, cyclic_norm: str = "spectral", layer_norm_eps: float = 1e-5,
-                 aggregation: str = "sum", child_norm: str = "layer") -> None:
+                 aggregation: str = "sum", child_norm: str = "layer", fold_shape: str = "balanced") -> None:
         super().__init__()
         if aggregation not in AGGREGATIONS:
             raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
+        if fold_shape not in FOLD_SHAPES:
+            raise ValueError(f"fold_shape must be one of {FOLD_SHAPES}, got {fold_shape!r}")
+        self.shuffle_fold = fold_shape == "shuffled"
         if child_norm not in CHILD_NORMS:
             raise ValueError(f"child_norm must be one of {CHILD_NORMS}, got {child_norm!r}")
         self.normalise_children = child_norm == "layer"
@@ -204,7 +209,7 @@ class TreeBlock(nn.Module):
     def _fold(self, msg: torch.Tensor, ns: NodeSet) -> torch.Tensor:
         """Balanced pairwise reduction of each node's child messages in rank order (see ``FoldSchedule``)."""
         assert self.combine is not None
-        sched = fold_schedule(ns)
+        sched = fold_schedule(ns, shuffle=self.shuffle_fold and self.training)
         x = msg.index_select(0, sched.order)
         for r in sched.rounds:
             kept = x.index_select(0, r.keep)

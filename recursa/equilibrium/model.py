@@ -19,7 +19,14 @@ from transformers import AutoConfig, AutoModel, PreTrainedConfig, PreTrainedMode
 from transformers import initialization as init
 from transformers.utils import ModelOutput
 
-from recursa.equilibrium.block import AGGREGATIONS, CHILD_NORMS, CYCLIC_NORMS, TreeBlock, init_block_weights
+from recursa.equilibrium.block import (
+    AGGREGATIONS,
+    CHILD_NORMS,
+    CYCLIC_NORMS,
+    FOLD_SHAPES,
+    TreeBlock,
+    init_block_weights,
+)
 from recursa.equilibrium.implicit import (
     BACKWARD_MODES,
     SnappedTreeMap,
@@ -95,6 +102,9 @@ class RecursaConfig(PreTrainedConfig):
             ``fold`` (balanced pairwise fold in rank order) or ``sum+fold`` (both side by side).
         child_norm (`str`, *optional*, defaults to ``"layer"``): ``layer`` normalises the aggregate, ``none``
             keeps the plain sum (and with it multiplicities).
+        fold_shape (`str`, *optional*, defaults to ``"balanced"``): how the fold brackets a sibling list in
+            training: ``balanced`` always, or ``shuffled`` (a random order-preserving bracketing per list and
+            round, so ``combine`` learns to give one result whatever the bracketing); evaluation is balanced.
         ffn_mult (`float`, *optional*, defaults to 2.0): inner width of the gated feed-forward, times hidden_size.
         self_term (`bool`, *optional*, defaults to False): add ``W_s z_v`` (a cycle of the map).
         top_down (`bool`, *optional*, defaults to False): add ``W_p z_parent`` (a cycle of the map). With both
@@ -158,6 +168,7 @@ class RecursaConfig(PreTrainedConfig):
     rank_buckets: int = 8
     aggregation: str = "sum"
     child_norm: str = "layer"
+    fold_shape: str = "balanced"
     ffn_mult: float = 2.0
     self_term: bool = False
     top_down: bool = False
@@ -226,6 +237,7 @@ class RecursaConfig(PreTrainedConfig):
         need(self.cyclic_norm in CYCLIC_NORMS, f"cyclic_norm must be one of {CYCLIC_NORMS}")
         need(self.aggregation in AGGREGATIONS, f"aggregation must be one of {AGGREGATIONS}")
         need(self.child_norm in CHILD_NORMS, f"child_norm must be one of {CHILD_NORMS}")
+        need(self.fold_shape in FOLD_SHAPES, f"fold_shape must be one of {FOLD_SHAPES}")
         need(self.readout in READOUTS, f"readout must be one of {READOUTS}")
         need(self.node_loss_weight >= 0 and self.value_consistency_weight >= 0,
              "node_loss_weight and value_consistency_weight must be >= 0")
@@ -317,7 +329,7 @@ class RecursaModel(RecursaPreTrainedModel):
                                self_term=config.self_term, top_down=config.top_down,
                                cyclic_gain=config.cyclic_gain, cyclic_norm=config.cyclic_norm,
                                layer_norm_eps=config.layer_norm_eps, aggregation=config.aggregation,
-                               child_norm=config.child_norm)
+                               child_norm=config.child_norm, fold_shape=config.fold_shape)
         self.last_backward_stats: SolverStats | None = None
         self.snap_kind_ids = qualified_kind_ids(config.snap_kinds or [])  # global kinds that carry a value
         self.post_init()

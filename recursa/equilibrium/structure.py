@@ -144,9 +144,16 @@ class FoldSchedule:
     final_slot: torch.Tensor
 
 
-def fold_schedule(ns: NodeSet) -> FoldSchedule:
-    """The (cached) :class:`FoldSchedule` of a node set."""
-    cached = ns.cache.get("fold")
+def fold_schedule(ns: NodeSet, shuffle: bool = False) -> FoldSchedule:
+    """The (cached) :class:`FoldSchedule` of a node set.
+
+    ``shuffle``: in every round each sibling list of three or more either pairs from its first element (the
+    balanced fold) or lets its first element pass through and pairs from the second, chosen at random per list
+    and round. Order is kept, only the bracketing varies: trained on such shapes, ``combine`` has to produce the
+    same result however a list is bracketed, which is what lets wider lists than any seen in training reuse it.
+    The shape is drawn once per node set, so every iteration of one solve applies the same map."""
+    name = "fold-shuffled" if shuffle else "fold"
+    cached = ns.cache.get(name)
     if cached is not None:
         return cached
     if ns.rank is None:
@@ -155,7 +162,7 @@ def fold_schedule(ns: NodeSet) -> FoldSchedule:
     e = int(ns.child.shape[0])
     if e == 0:
         sched = FoldSchedule(ns.child, (), ns.slot)
-        ns.cache["fold"] = sched
+        ns.cache[name] = sched
         return sched
     key = ns.slot * (int(ns.rank.max()) + 1) + ns.rank
     order = torch.argsort(key)
@@ -165,13 +172,17 @@ def fold_schedule(ns: NodeSet) -> FoldSchedule:
     pos = torch.arange(e, device=dev) - start[slot]
     rounds = []
     while int(cnt.max()) > 1:
-        keep = torch.nonzero(pos % 2 == 0).flatten()
-        has_right = pos[keep] + 1 < cnt[slot[keep]]
+        shift = torch.zeros_like(cnt)
+        if shuffle:
+            shift = ((torch.rand(cnt.shape, device=dev) < 0.5) & (cnt >= 3)).to(cnt.dtype)
+        q = pos + shift[slot]  # a shifted list pairs (1, 2), (3, 4), ...; its first element stays alone
+        keep = torch.nonzero((q % 2 == 0) | (pos == 0)).flatten()
+        has_right = (q[keep] % 2 == 0) & (pos[keep] + 1 < cnt[slot[keep]])
         paired = torch.nonzero(has_right).flatten()
         left = keep[paired]
         rounds.append(FoldRound(keep, paired, left, left + 1))
-        slot, pos = slot[keep], pos[keep] // 2
-        cnt = (cnt + 1) // 2
+        slot, pos = slot[keep], q[keep] // 2
+        cnt = (cnt + shift + 1) // 2
     sched = FoldSchedule(order, tuple(rounds), slot)
-    ns.cache["fold"] = sched
+    ns.cache[name] = sched
     return sched

@@ -48,5 +48,11 @@ TASKS_DIR = REPO_ROOT / "tasks"
 #: Only in a source checkout (or under ``RECURSA_HOME``): the examples are not shipped in the wheel.
 EXAMPLES_DIR = (CHECKOUT_DIR if REPO_ROOT == PACKAGED_DATA_DIR else REPO_ROOT) / "examples"
 MODELS_DIR = PACKAGE_DIR / "models"
+#: The shipped reasoner of each task family (``recursa eval`` picks the one that fits the data); ListOps'
+#: is the default model.
 DEFAULT_MODEL_DIR = MODELS_DIR / "default"
+ARITH_MODEL_DIR = MODELS_DIR / "arith"
+LOGIC_MODEL_DIR = MODELS_DIR / "logic"
+TASK_MODEL_DIRS: dict[str, Path] = {"listops": DEFAULT_MODEL_DIR, "arith": ARITH_MODEL_DIR, "logic": LOGIC_MODEL_DIR}
 INVARIANT_MODEL_DIR = MODELS_DIR / "invariants"
+SYNTH_MODEL_DIR = MODELS_DIR / "synth"

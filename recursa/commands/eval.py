@@ -15,12 +15,17 @@ from recursa.train.cli_support import InputError
 @click.command("eval", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("data")
 @click.option("--checkpoint", type=click.Path(), default=None,
-              help="A saved model or a training run directory (default: the model shipped with recursa).")
+              help="A saved model or a training run directory (default: the model shipped with recursa for the "
+                   "data's task family: ListOps, arithmetic or logic).")
+@click.option("--task", "task_name", default=None,
+              help="The task family of a data FILE (listops, arith, logic, or a task name such as logic-python) "
+                   "when it is not to be guessed from the examples.")
 @click.option("--baseline", type=click.Path(), default=None,
               help="A second model (e.g. the transformer baseline) evaluated on the same examples, shown beside.")
 @click.option("--depths", default=None, help="Depths to evaluate, e.g. 1-8 or 1-8,12,16,20 (default: the task's).")
 @click.option("--per-depth", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Generated examples per depth and syntax (tasks only).")
+              help="Generated examples per depth and syntax (tasks only; for invariants and synth: the number "
+                   "of generated programs / problems, default 50 / 300).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the generated examples.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
@@ -30,14 +35,23 @@ from recursa.train.cli_support import InputError
 @click.option("--snap/--no-snap", default=True, show_default=True,
               help="The reasoner's value snap at inference (--no-snap: the ablation without it).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def eval_command(data: str, checkpoint: str | None, baseline: str | None, depths: str | None, per_depth: int,
-                 seed: int, as_json: bool, plot: str | None, device: str, threads: int, snap: bool,
-                 progress: bool) -> None:
-    """Evaluate a model on a task (listops, listops-python, listops-brackets, arith, ...) or on a data FILE
-    (.jsonl, or ListOps .tsv in any of the published layouts). Generated examples come from the task's
-    evaluation split, which never shares an example with training."""
+@click.pass_context
+def eval_command(ctx: click.Context, data: str, checkpoint: str | None, task_name: str | None,
+                 baseline: str | None, depths: str | None, per_depth: int, seed: int, as_json: bool,
+                 plot: str | None, device: str, threads: int, snap: bool, progress: bool) -> None:
+    """Evaluate a model on a task (listops, listops-python, listops-brackets, arith, arith-python, arith-c,
+    logic, logic-smtlib, logic-python, invariants, synth) or on a data FILE (.jsonl, or ListOps .tsv in any
+    of the published layouts). Generated examples come from the task's evaluation split, which never shares
+    an example with training. Without --checkpoint, the model shipped for the data's task family is used
+    (a file's family is guessed from its examples, or named with --task)."""
     from recursa.tasks.examples import DataError
 
+    if data in ("invariants", "synth") and not Path(data).exists():
+        from recursa.commands.eval_guides import evaluate_guide
+
+        given = ctx.get_parameter_source("per_depth") == click.core.ParameterSource.COMMANDLINE
+        evaluate_guide(data, checkpoint, per_depth if given else None, seed, as_json, threads)
+        return
     try:
         import torch
 
@@ -45,10 +59,12 @@ def eval_command(data: str, checkpoint: str | None, baseline: str | None, depths
             torch.set_num_threads(threads)
         dev = _device(device)
         spec = _task(data, depths)
-        models = [_load(checkpoint, dev)] + ([_load(baseline, dev)] if baseline is not None else [])
+        examples, data_name, family = _examples(data, spec, depths, per_depth, seed, task_name)
+        models = [_load(checkpoint, dev, family, data)]
+        if baseline is not None:
+            models.append(_load(baseline, dev, family, data))
         for model, _, _ in models:
             model.set_value_snap(snap)
-        examples, data_name = _examples(data, spec, depths, per_depth, seed)
         reports = [_evaluate(model, name, model_dir, examples, data_name, dev, progress)
                    for model, name, model_dir in models]
     except DataError as exc:
@@ -111,35 +127,68 @@ def _task(data: str, depths: str | None) -> Any:
         raise InputError(f"{exc.args[0]}; or give a .jsonl / .tsv file") from None
 
 
-def _examples(data: str, spec: Any, depths: str | None, per_depth: int, seed: int) -> tuple[list[Any], str]:
+def _examples(data: str, spec: Any, depths: str | None, per_depth: int, seed: int,
+              task_name: str | None) -> tuple[list[Any], str, str]:
+    """The examples, a name for them, and their task family."""
+    from recursa.tasks.families import FAMILIES, check_examples, family_of_task, guess_family
     from recursa.tasks.io import read_examples
     from recursa.tasks.registry import generate, parse_depths
 
-    if spec is None:
-        return read_examples(data, depths), data
-    depth_list = parse_depths(depths) if depths else list(spec.eval_depths)
-    return generate(spec, depth_list, per_depth, seed=seed, split="eval"), f"{spec.name} (seed {seed})"
+    named = None
+    if task_name is not None:
+        named = family_of_task(task_name)
+        if named is None:
+            raise InputError(f"--task {task_name!r}: not a task family ({', '.join(FAMILIES)}) or a task with one")
+    if spec is not None:
+        if named is not None and named != spec.family:
+            raise InputError(f"--task {task_name} ({named}) contradicts the task {spec.name} ({spec.family})")
+        depth_list = parse_depths(depths) if depths else list(spec.eval_depths)
+        examples = generate(spec, depth_list, per_depth, seed=seed, split="eval")
+        return examples, f"{spec.name} (seed {seed})", spec.family
+    examples = read_examples(data, depths)
+    family = named or guess_family(examples, data).family
+    check_examples(examples, family)
+    return examples, data, family
 
 
-def _load(path: str | None, dev: Any) -> tuple[Any, str, Path]:
-    from recursa.paths import DEFAULT_MODEL_DIR
+def _load(path: str | None, dev: Any, family: str, data: str) -> tuple[Any, str, Path]:
+    """A model (the shipped one of ``family`` when ``path`` is ``None``), its display name and directory;
+    warns on stderr when its recorded training task belongs to another family than the data."""
+    from recursa.paths import TASK_MODEL_DIRS
     from recursa.train.checkpoint import resolve_model_dir
     from recursa.train.models import ModelLoadError, load_model
 
     if path is None:
-        if not (DEFAULT_MODEL_DIR / "config.json").is_file():
-            raise InputError(f"no default model shipped in {DEFAULT_MODEL_DIR}; pass --checkpoint DIR")
-        model_dir, name = DEFAULT_MODEL_DIR, "recursa default model"
+        model_dir = TASK_MODEL_DIRS.get(family)
+        if model_dir is None or not (model_dir / "config.json").is_file():
+            where = f" (it would be {model_dir})" if model_dir is not None else ""
+            raise InputError(f"{data}: no model for the {family} task family ships with recursa{where}; train "
+                             f"one with `recursa train {family} -o runs/{family}` and pass --checkpoint "
+                             f"runs/{family}")
+        name = f"recursa {family} model" if family != "listops" else "recursa default model"
     else:
         try:
             model_dir = resolve_model_dir(path)
         except FileNotFoundError as exc:
             raise InputError(str(exc)) from None
         name = str(path)
+        trained = _trained_family(model_dir)
+        if trained is not None and trained != family:
+            click.echo(f"warning: {path} was trained on the {trained} task family, not on {family} ({data}): "
+                       "expect chance-level accuracy", err=True)
     try:
         return load_model(model_dir, dev), name, model_dir
     except (ModelLoadError, ValueError, OSError) as exc:
         raise InputError(str(exc)) from None
+
+
+def _trained_family(model_dir: Path) -> str | None:
+    """The task family a model was trained on, from its recorded training task (``None`` when unknown, e.g.
+    a model trained on a data file)."""
+    from recursa.tasks.families import family_of_task
+
+    task = _train_info(model_dir).get("train_task")
+    return family_of_task(task) if isinstance(task, str) else None
 
 
 def _evaluate(model: Any, name: str, model_dir: Path, examples: list[Any], data_name: str, dev: Any,
@@ -154,6 +203,7 @@ def _evaluate(model: Any, name: str, model_dir: Path, examples: list[Any], data_
         bar = tqdm(total=len(dataset), desc=f"eval {model.kind}", unit="ex", file=sys.stderr, leave=False)
     try:
         extra = {"model_dir": str(model_dir), "model_kind": model.kind, **_train_info(model_dir)}
+        extra["train_family"] = _trained_family(model_dir)
         extra["parameters"] = model.parameter_counts()
         extra["value_snap"] = model.value_snap
         return evaluate_dataset(model, dataset, f"{model.kind}: {name}", data_name, dev,

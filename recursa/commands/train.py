@@ -58,8 +58,9 @@ from recursa.train.cli_support import InputError, parse_set_options
 @click.pass_context
 def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str, ...], resume: bool,
           **options: Any) -> None:
-    """Train on TASK (listops, listops-python, listops-brackets, arith, arith-python, arith-c, invariants,
-    synth) or on a data FILE (.jsonl / .tsv). Checkpoints go to --output every --checkpoint-every steps and at the end.
+    """Train on TASK (listops, listops-python, listops-brackets, arith, arith-python, arith-c, logic,
+    logic-smtlib, logic-python, invariants, synth) or on a data FILE (.jsonl / .tsv). Checkpoints go to --output
+    every --checkpoint-every steps and at the end; `recursa eval` accepts every one of these tasks.
 
     Multi-GPU / multi-process: torchrun --nproc-per-node N -m recursa.cli train TASK ...
     """

@@ -33,14 +33,13 @@ import torch
 from torch import nn
 
 from recursa.equilibrium.model import RecursaConfig, RecursaModel, RecursaPreTrainedModel
-from recursa.paths import PACKAGE_DIR
+from recursa.paths import SYNTH_MODEL_DIR
 from recursa.symbolic.terms import BOOL, App, Lit, Term, Var, to_smtlib
 from recursa.synth.grammar import Context, ProductionRef, _number_holes
 from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, Problem, SynthFun
 from recursa.trees.batch import TreeBatch
 from recursa.trees.flatten import FlatTree, parse, token_id
 
-SYNTH_MODEL_DIR = PACKAGE_DIR / "models" / "synth"
 MAX_CONSTRAINTS = 40  # a PBE file with hundreds of examples: the first 40 say enough and keep the tree small
 OP_BUCKETS = 512
 CONST_FEATURES = 6

@@ -2,7 +2,8 @@
 
 The depth of an expression is the largest number of *operator nodes* on any root-to-leaf path of its
 tree-sitter tree: a lone digit is 0, ``[MAX 1 2 ]`` / ``max(1, 2)`` / ``1 + 2`` are 1, ``max(1, min(2, 3))``
-is 2. Operator nodes are applications: calls, binary and unary operators, s-expression lists.
+is 2. Operator nodes are applications: calls, binary, unary, boolean and comparison operators, conditional
+expressions, s-expression lists.
 
 The tree the reasoner sees is taller (``call -> argument_list -> call`` is two levels per operator, and
 the module / statement wrappers add a few); that *tree height* is what iteration counts are compared with.
@@ -17,7 +18,7 @@ from recursa.trees.languages import get_language
 
 OPERATOR_KINDS: dict[str, tuple[str, ...]] = {
     "python": ("call", "binary_operator", "unary_operator", "boolean_operator", "comparison_operator",
-               "not_operator"),
+               "not_operator", "conditional_expression"),
     "c": ("call_expression", "binary_expression", "unary_expression"),
     "smtlib": ("list_lit",),
 }

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from recursa.tasks import arith, listops
+from recursa.tasks import arith, listops, logic
 from recursa.tasks.examples import Example
 
 SPLITS = ("train", "eval")
@@ -112,8 +112,20 @@ def _arith_maker(gen: arith.ArithGenerator) -> ExampleMaker:
     return make
 
 
+def _logic_maker(gen: logic.LogicGenerator) -> ExampleMaker:
+    def make(rng: random.Random, depth: int, syntax: str) -> tuple[str, str, int, str]:
+        expr = gen.expression(rng, depth)
+        key = logic.render(expr, "smtlib")
+        source = key if syntax == "smtlib" else logic.render(expr, syntax)
+        return source, syntax, logic.value_of(expr), key
+    return make
+
+
 _LISTOPS = _listops_maker(listops.ListOpsGenerator())
 _ARITH = _arith_maker(arith.ArithGenerator())
+_LOGIC = _logic_maker(logic.LogicGenerator())
+_LOGIC_DOC = ("closed propositional formulas (and, or, not, xor, =>, ite over true/false and comparisons of "
+              "digits), label 1 true / 0 false, exact depth control, balanced labels")
 _LISTOPS_DOC = "ListOps (MAX, MIN, MED, SM over digits, 2-5 arguments), exact depth control"
 _ARITH_DOC = "nested integer arithmetic mod 10 (+, -, *, parentheses), exact depth control"
 
@@ -127,6 +139,14 @@ register_task(TaskSpec("arith", f"{_ARITH_DOC}; Python and C syntax", ("python",
                        family="arith"))
 register_task(TaskSpec("arith-python", f"{_ARITH_DOC}; Python syntax", ("python",), _ARITH, family="arith"))
 register_task(TaskSpec("arith-c", f"{_ARITH_DOC}; C syntax", ("c",), _ARITH, family="arith"))
+_LOGIC_DEPTHS = (1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20)
+register_task(TaskSpec("logic", f"{_LOGIC_DOC}; SMT-LIB and Python syntax", ("smtlib", "python"), _LOGIC,
+                       train_depths=(1, 6), eval_depths=_LOGIC_DEPTHS, family="logic"))
+register_task(TaskSpec("logic-smtlib", f"{_LOGIC_DOC}; SMT-LIB syntax", ("smtlib",), _LOGIC,
+                       train_depths=(1, 6), eval_depths=_LOGIC_DEPTHS, family="logic"))
+register_task(TaskSpec("logic-python", f"{_LOGIC_DOC}; Python syntax", ("python",), _LOGIC,
+                       train_depths=(1, 6), eval_depths=_LOGIC_DEPTHS, family="logic"))
+
 
 
 def parse_depths(spec: str) -> list[int]:

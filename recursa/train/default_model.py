@@ -1,19 +1,24 @@
-"""Build the default model that ships with recursa, in one recorded command.
+"""Build a model that ships with recursa, in one recorded command: the default (ListOps) model, or the model
+of another task family (``--task arith``, ``--task logic``).
 
     python -m recursa.train.default_model --out recursa/models/default --work runs/default
+    python -m recursa.train.default_model --task logic --work runs/logic   # --out: recursa/models/logic
 
-Trains the equilibrium reasoner and the transformer baseline on the same ListOps data (depths 1-5; the same
-step budget unless ``--baseline-steps`` says otherwise), evaluates both on fresh examples of the evaluation
-split at depths 1-8, 12, 16, 20, and writes into ``--out``: the reasoner (``config.json`` +
-``model.safetensors``), ``training.json`` (how it was trained), ``eval.json`` (both models' reports),
-``depth_plot.png`` and ``MODEL_CARD.md``.
+Trains the equilibrium reasoner and the transformer baseline on the same data (the task's training depths,
+ListOps 1-5, logic 1-6; the same step budget unless ``--baseline-steps`` says otherwise), evaluates both on
+fresh examples of the evaluation split at the task's evaluation depths (1-8, 12, 16, 20), and writes into
+``--out`` (default: the task family's shipped model folder, :data:`recursa.paths.TASK_MODEL_DIRS`): the
+reasoner (``config.json`` + ``model.safetensors``), ``training.json`` (how it was trained), ``eval.json``
+(both models' reports), ``depth_plot.png`` and ``MODEL_CARD.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import shlex
 import shutil
 import sys
 import time
@@ -22,8 +27,9 @@ from typing import Any
 
 import torch
 
+from recursa.paths import TASK_MODEL_DIRS
 from recursa.tasks.metrics import EvalReport
-from recursa.tasks.registry import generate, parse_depths
+from recursa.tasks.registry import generate, get_task, parse_depths
 from recursa.train.checkpoint import atomic_write_text
 from recursa.train.evaluate import evaluate_dataset
 from recursa.train.logging import read_log
@@ -32,6 +38,7 @@ from recursa.train.plots import plot_depth_curves
 from recursa.train.trainer import REASONER_DEFAULTS, TrainConfig, train
 
 TARGETS = {8: 0.995, 12: 0.99, 20: 0.98}
+_FAMILY_TEXT = {"listops": "ListOps", "arith": "arithmetic mod 10", "logic": "closed propositional formulas"}
 NO_SNAP = "recursa without value snap"
 TARGET_SPEARMAN = 0.95
 TARGET_FAILURES = 0.005
@@ -39,7 +46,7 @@ TARGET_FAILURES = 0.005
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="recursa/models/default")
+    ap.add_argument("--out", default=None, help="default: the task family's shipped model folder")
     ap.add_argument("--work", default="runs/default")
     ap.add_argument("--task", default="listops")
     ap.add_argument("--steps", type=int, default=6000)
@@ -53,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                     help="reasoner option (RecursaConfig key)")
     ap.add_argument("--curriculum", action="store_true")
-    ap.add_argument("--eval-depths", default="1-8,12,16,20")
+    ap.add_argument("--eval-depths", default=None, help="default: the task's evaluation depths")
     ap.add_argument("--per-depth", type=int, default=2000)
     ap.add_argument("--eval-seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
@@ -65,6 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     from recursa.train.cli_support import parse_set_options
 
     torch.set_num_threads(args.threads)
+    spec = get_task(args.task)
+    if args.out is None:
+        if spec.family not in TASK_MODEL_DIRS:
+            ap.error(f"task {args.task} has no shipped model folder: give --out")
+        args.out = os.path.relpath(TASK_MODEL_DIRS[spec.family])
+    if args.eval_depths is None:
+        args.eval_depths = ",".join(str(d) for d in spec.eval_depths)
     work, out = Path(args.work), Path(args.out)
     reasoner_opts = {**REASONER_DEFAULTS, **parse_set_options(args.settings)}
     common = dict(task=args.task, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
@@ -113,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     ckpt_dir = Path(runs["recursa"]["checkpoint"])
     for name in ("config.json", "model.safetensors"):
         shutil.copyfile(ckpt_dir / name, out / name)
-    lo, hi = 1, 5
+    lo, hi = spec.train_depths
     series = plot_depth_curves(list(reports.values()), out / "depth_plot.png", train_depths=list(range(lo, hi + 1)))
     command = "python -m recursa.train.default_model " + " ".join(argv if argv is not None else sys.argv[1:])
     training = {"command": command.strip(), "config": runs["recursa"]["config"], "runs": runs,
@@ -123,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_text(out / "MODEL_CARD.md", model_card(training, reports, series, args))
     print((out / "MODEL_CARD.md").read_text())
     return 0
+
+
+def _set_option(key: str, value: Any) -> str:
+    """`` --set KEY=VALUE`` as a shell word (the value as compact JSON, as ``--set`` reads it)."""
+    return " --set " + shlex.quote(f"{key}={json.dumps(value, separators=(',', ':'))}")
 
 
 def _segments(log: list[dict[str, Any]]) -> list[list[int]]:
@@ -183,13 +202,16 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
     segments = training["runs"]["recursa"].get("segments", [])
     steps = training["runs"]["recursa"].get("steps_trained", cfg["steps"])
     r_desc = rec.extra.get("describe", {})
+    spec = get_task(cfg["task"])
+    lo, hi = spec.train_depths
     lines = [
-        "# recursa default model",
+        "# recursa default model" if spec.family == "listops" else f"# recursa {spec.family} model",
         "",
-        "An equilibrium reasoner (`RecursaForTreeClassification`) trained on ListOps with nesting depth 1-5 only,",
-        "in both surface syntaxes (Python calls `max(3, med(1, 9, 4))` and the bracket form `[MAX 3 [MED 1 9 4 ] ]`).",
-        "`recursa eval` uses it when no `--checkpoint` is given. Load it with",
-        "`RecursaForTreeClassification.from_pretrained(\"recursa/models/default\")`.",
+        "An equilibrium reasoner (`RecursaForTreeClassification`) trained on "
+        f"{_FAMILY_TEXT.get(spec.family, spec.name)} with nesting depth {lo}-{hi} only, in the syntaxes "
+        f"{', '.join(spec.syntaxes)} (task `{spec.name}`: {spec.description}).",
+        f"`recursa eval` uses it for {spec.family} data when no `--checkpoint` is given. Load it with",
+        f"`RecursaForTreeClassification.from_pretrained(\"{args.out}\")`.",
         "",
         "## How it was trained",
         "",
@@ -197,7 +219,7 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         "",
         f"Equivalent single commands: `recursa train {cfg['task']} -o {args.work}/recursa --steps {steps} "
         f"--batch-size {cfg['batch_size']} --lr {cfg['lr']} --train-size {cfg['train_size']} --hidden "
-        f"{cfg['hidden_size']}" + "".join(f" --set {k}={json.dumps(v)}" for k, v in cfg["reasoner"].items())
+        f"{cfg['hidden_size']}" + "".join(_set_option(k, v) for k, v in cfg["reasoner"].items())
         + (" --curriculum" if cfg["curriculum"] else "") + "`; the baseline: the same with `--model transformer "
         f"--layers {args.baseline_layers} --lr {args.baseline_lr}"
         + (f" --steps {args.baseline_steps}" if args.baseline_steps else "") + "` and without `--set`.",
@@ -206,7 +228,7 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         + ("; no GPU was available for this build, and the 2-core machine was shared with other jobs, so the "
            "times below are CPU wall times under load. The run is sized for a few minutes on an H100-class GPU "
            "(an estimate: not measured here)." if training["device"].startswith("CPU") else "."),
-        f"- Data: task `{cfg['task']}`, training split, depths 1-5, {cfg['train_size']} generated examples (seed "
+        f"- Data: task `{cfg['task']}`, training split, depths {lo}-{hi}, {cfg['train_size']} generated examples (seed "
         f"{cfg['seed']}), batches drawn with replacement; evaluation examples come from the disjoint evaluation "
         "split (a hash of each expression decides its split), so no evaluation example was seen in training.",
         f"- Optimiser: AdamW, lr {cfg['lr']}, weight decay {cfg['weight_decay']}, {cfg['warmup']} warm-up steps, "

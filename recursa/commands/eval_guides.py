@@ -1,0 +1,86 @@
+"""``recursa eval invariants`` and ``recursa eval synth``: the two guide models ``recursa train`` also offers.
+
+Neither is a labelled-tree task: the invariant ranker orders candidate invariants of a loop, the synthesis
+guide scores grammar productions. Each is measured as its own training run measures it, on freshly generated
+held-out data:
+
+* ``invariants``: template programs from seed ``INVARIANT_SEED_OFFSET + --seed`` (the shipped recipe trains on
+  seeds 0-2), their candidates labelled with Z3; reported: where the candidates the proof needs land in the
+  model's order and in grammar order (mean normalised rank, 0 = first; share of loops with all of them in the
+  first 16);
+* ``synth``: problems from seed ``--seed + HELD_OUT_SEED_OFFSET`` (the guide's own held-out seed space),
+  never the suite's files; reported: top-1 (the guide's first production in a non-terminal is one the target
+  uses) against chance, and the mean cost it gives to used and unused productions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from recursa.train.cli_support import InputError
+
+INVARIANT_SEED_OFFSET = 1000
+DEFAULT_PROGRAMS = {"invariants": 50, "synth": 300}
+
+
+def evaluate_guide(task: str, checkpoint: str | None, count: int | None, seed: int, as_json: bool,
+                   threads: int) -> None:
+    """Evaluate the invariant ranker or the synthesis guide (``task``) and print the figures."""
+    import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+    n = count or DEFAULT_PROGRAMS[task]
+    metrics = _invariants(checkpoint, n, seed) if task == "invariants" else _synth(checkpoint, n, seed)
+    if as_json:
+        click.echo(json.dumps(metrics, indent=1))
+        return
+    for key, value in metrics.items():
+        click.echo(f"{key}: {round(value, 4) if isinstance(value, float) else value}")
+
+
+def _model_dir(checkpoint: str | None, default: Path, task: str) -> Path:
+    path = Path(checkpoint) if checkpoint is not None else default
+    if not (path / "config.json").is_file():
+        raise InputError(f"{path}: no {task} model here (config.json missing); train one with "
+                         f"`recursa train {task} -o DIR` and pass --checkpoint DIR")
+    return path
+
+
+def _invariants(checkpoint: str | None, programs: int, seed: int) -> dict[str, Any]:
+    from recursa.paths import INVARIANT_MODEL_DIR
+    from recursa.refine.neural import RecursaForInvariantRanking
+    from recursa.refine.train_ranker import build_dataset, ranking_quality
+
+    model_dir = _model_dir(checkpoint, INVARIANT_MODEL_DIR, "invariants")
+    try:
+        model = RecursaForInvariantRanking.from_pretrained(str(model_dir))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{model_dir}: not an invariant ranker ({exc})") from None
+    held_out_seed = INVARIANT_SEED_OFFSET + seed
+    examples = build_dataset(programs, held_out_seed)
+    quality = ranking_quality(model, examples)
+    return {"task": "invariants", "model_dir": str(model_dir), "programs": programs, "seed": held_out_seed,
+            **quality}
+
+
+def _synth(checkpoint: str | None, problems: int, seed: int) -> dict[str, Any]:
+    from recursa.paths import SYNTH_MODEL_DIR, TASKS_DIR
+    from recursa.synth.generate import generate, suite_texts
+    from recursa.synth.neural import RecursaForProductionScoring
+    from recursa.synth.train_guide import HELD_OUT_SEED_OFFSET, evaluate, make_example
+
+    model_dir = _model_dir(checkpoint, SYNTH_MODEL_DIR, "synth")
+    try:
+        model = RecursaForProductionScoring.from_pretrained(str(model_dir))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{model_dir}: not a synthesis guide ({exc})") from None
+    held_out_seed = seed + HELD_OUT_SEED_OFFSET
+    exclude = suite_texts(TASKS_DIR / "synthesis")
+    examples = [make_example(g) for g in generate(problems, held_out_seed, exclude=exclude)]
+    return {"task": "synth", "model_dir": str(model_dir), "problems": len(examples), "seed": held_out_seed,
+            **evaluate(model, examples)}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from recursa.equilibrium.bench import random_tree
 from recursa.equilibrium.block import CHILD_INIT_GAIN, TreeBlock
@@ -282,7 +283,9 @@ def test_deep_tree_of_height_10000_trains_in_bounded_memory() -> None:
     deep_bytes = peak_saved_bytes(lambda: step(chain))
     assert int(stats["fwd"].iterations[0]) == 10_001 and bool(stats["fwd"].converged[0])
     assert int(stats["bwd"].iterations[0]) == 10_001 and bool(stats["bwd"].converged[0])
-    assert model.recursa.block.kind_embed.weight.grad is not None
+    grad = model.recursa.block.kind_embed.weight.grad
+    assert grad is not None and bool(torch.isfinite(grad).all())
+    assert bool(grad[3].any()) and not grad[:3].any() and not grad[4:].any()  # every node has kind 3
     shallow_bytes = peak_saved_bytes(lambda: step(bushy))
     assert deep_bytes <= 1.25 * shallow_bytes
     # and far below what storing 10,001 iterations of an n x 8 float state would take
@@ -318,17 +321,49 @@ def test_spectral_radius_zero_for_bottom_up_and_below_one_for_contractive() -> N
         assert rho.shape == (2,) and check(rho), rho
 
 
-def test_jacobian_penalty_is_differentiable_and_added_to_the_loss() -> None:
+def test_jacobian_penalty_is_the_probed_jacobian_norm_and_its_gradient_matches_finite_differences() -> None:
     batch = mixed_batch([2, 3], seed=4)
     torch.manual_seed(0)
     model = RecursaForTreeClassification(RecursaConfig(hidden_size=8, num_labels=2, jac_reg_weight=0.5, **CYCLIC))
+    model = model.double()
     model.train()
-    out = model(batch, labels=torch.tensor([0, 1]))
-    assert out.jac_loss is not None and float(out.jac_loss.detach()) > 0
-    ctx = model.recursa.block.prepare(batch.kind, batch.token)
-    pen = jacobian_penalty(model.recursa.block, ctx, tree_graph(batch, 8), out.node_states.detach(), samples=4)
-    pen.backward()
-    assert model.recursa.block.parent_map.weight.grad is not None
+    labels = torch.tensor([0, 1])
+    out = model(batch, labels=labels)
+    # the model adds the weighted penalty to the classification loss
+    assert out.jac_loss is not None
+    expected = F.cross_entropy(out.logits, labels) + 0.5 * out.jac_loss
+    assert torch.allclose(out.loss, expected, rtol=0, atol=1e-12)
+
+    block = model.recursa.block
+    graph = tree_graph(batch, 8)
+    z = out.node_states.detach()
+
+    def penalty() -> torch.Tensor:
+        ctx = block.prepare(batch.kind, batch.token)
+        return jacobian_penalty(block, ctx, graph, z, samples=3, generator=torch.Generator().manual_seed(5))
+
+    # the estimate is (1/samples) sum ||eps^T J||^2 / numel over the probes eps, with J the full Jacobian
+    ctx = block.prepare(batch.kind, batch.token)
+    jac = torch.autograd.functional.jacobian(lambda v: block.step(ctx, v, graph.full()), z).reshape(z.numel(), -1)
+    probes = torch.Generator().manual_seed(5)
+    eps = [torch.randn(z.shape, dtype=z.dtype, generator=probes).reshape(-1) for _ in range(3)]
+    exact = sum(float((e @ jac).pow(2).sum()) for e in eps) / (3 * z.numel())
+    assert penalty().item() == pytest.approx(exact, rel=1e-10)
+    assert exact > 1e-6  # the cyclic block's Jacobian is not nilpotent
+
+    weight = block.parent_map.weight
+    weight.grad = None
+    penalty().backward()
+    grad = weight.grad.clone()
+    h = 1e-6
+    for index in [(0, 0), (3, 5), (7, 2)]:
+        with torch.no_grad():
+            weight[index] += h
+            up = penalty().item()
+            weight[index] -= 2 * h
+            down = penalty().item()
+            weight[index] += h
+        assert float(grad[index]) == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-9), (index, up, down)
 
 
 # ---- registry ----------------------------------------------------------------------------------------------------
@@ -441,13 +476,22 @@ def test_standalone_block_and_model_block_start_from_the_same_initialisation() -
         assert bool((block.ffn_in.bias == 0).all()) and abs(float(block.ffn_in.weight.detach().std()) - 0.02) < 0.005
 
 
-def test_block_works_on_its_own() -> None:
+def test_block_works_on_its_own_and_a_node_reads_only_its_children() -> None:
+    torch.manual_seed(0)
     block = TreeBlock(8, 60, 400)
     batch = mixed_batch([1, 4])
     graph = TreeGraph(batch, block.rank_buckets)
     ctx = block.prepare(batch.kind, batch.token)
-    out = block.step(ctx, torch.zeros(batch.num_nodes, 8), graph.full())
-    assert out.shape == (batch.num_nodes, 8) and block.acyclic
+    z = torch.randn(batch.num_nodes, 8)
+    out = block.step(ctx, z, graph.full())
+    assert out.shape == (batch.num_nodes, 8) and block.acyclic and bool(torch.isfinite(out).all())
+    parent = batch.parent.tolist()
+    # moving one node's state changes its parent's update and nothing else (not even in another tree)
+    for v in range(batch.num_nodes):
+        moved = z.clone()
+        moved[v] += 1.0
+        changed = (block.step(ctx, moved, graph.full()) != out).any(-1).nonzero().flatten().tolist()
+        assert changed == ([parent[v]] if parent[v] >= 0 else []), v
 
 
 def test_fold_aggregation_reduces_children_pairwise_in_rank_order() -> None:

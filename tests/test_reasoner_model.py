@@ -34,21 +34,65 @@ def test_tree_classification_outputs_follow_the_contract(top_down: bool) -> None
     torch.manual_seed(0)
     batch = small_batch()
     model = RecursaForTreeClassification(RecursaConfig(hidden_size=16, num_labels=4, top_down=top_down))
-    out = model(batch, labels=torch.tensor([0, 1, 3]))
+    labels = torch.tensor([0, 1, 3])
+    out = model(batch, labels=labels)
     assert out.logits.shape == (3, 4)
     assert out.node_states.shape == (batch.num_nodes, 16)
     assert out.tree_states.shape == (3, 16)
     assert torch.equal(out.tree_states, out.node_states[batch.tree_root])
+    assert torch.allclose(out.logits, model.head(out.tree_states))
     assert out.loss is not None and out.loss.ndim == 0
+    assert torch.allclose(out.loss, torch.nn.functional.cross_entropy(out.logits, labels))
     assert out.stats.iterations.shape == (3,) and out.stats.iterations.dtype == torch.long
     assert bool(out.stats.converged.all())
     out.loss.backward()
     assert model.last_backward_stats is not None and bool(model.last_backward_stats.converged.all())
-    assert all(p.grad is not None for p in model.head.parameters())
-    assert model.recursa.block.kind_embed.weight.grad is not None
+    # the head sits after the fixed point: its gradient is plain autograd of the loss on the tree states
+    head = list(model.head.parameters())
+    expected = torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(out.tree_states.detach()), labels),
+                                   head)
+    for p, g in zip(head, expected):
+        assert p.grad is not None and torch.allclose(p.grad, g, atol=1e-7)
+    # only the kinds the batch holds (5..15) receive a gradient
+    grad = model.recursa.block.kind_embed.weight.grad
+    assert grad is not None
+    used = torch.zeros(grad.shape[0], dtype=torch.bool)
+    used[5:16] = True
+    assert not grad[~used].any() and bool((grad[used].abs().sum(-1) > 0).all())
     js = out.stats.to_json()
     json.dumps(js)
     assert js["iterations"] == out.stats.iterations.tolist()
+
+
+@pytest.mark.parametrize("top_down", [False, True])
+def test_gradient_through_the_fixed_point_matches_finite_differences(top_down: bool) -> None:
+    torch.manual_seed(0)
+    batch = small_batch()
+    model = RecursaForTreeClassification(RecursaConfig(hidden_size=16, num_labels=4, top_down=top_down, tol=1e-10,
+                                                       backward_tol=1e-12, max_iter=2000)).double()
+    model.eval()  # fixed weights: in training the spectral normalisation of the top-down map updates each call
+    labels = torch.tensor([0, 1, 3])
+    weight = model.recursa.block.kind_embed.weight
+    out = model(batch, labels=labels)
+    assert bool(out.stats.converged.all())  # the implicit gradient holds at a fixed point only
+    out.loss.backward()
+    grad = weight.grad.clone()
+
+    def loss() -> float:
+        with torch.no_grad():
+            return float(model(batch, labels=labels).loss)
+
+    h = 1e-6
+    for index in [(5, 0), (9, 3), (15, 7)]:  # kinds of the root, an inner node and a leaf
+        with torch.no_grad():
+            weight[index] += h
+        up = loss()
+        with torch.no_grad():
+            weight[index] -= 2 * h
+        down = loss()
+        with torch.no_grad():
+            weight[index] += h
+        assert float(grad[index]) == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-10), index
 
 
 def test_config_records_vocabularies_and_rejects_unknown_keys() -> None:

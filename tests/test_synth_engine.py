@@ -223,9 +223,9 @@ def test_evaluator_agrees_with_z3_on_every_operator() -> None:
 
     import z3
 
+    from recursa.symbolic.concrete import apply
     from recursa.symbolic.smtlib import to_z3
     from recursa.symbolic.terms import BOOL, bitvec
-    from recursa.synth.evaluate import apply
 
     rng = random.Random(7)
     bv_ops = ["bvand", "bvor", "bvxor", "bvnand", "bvnor", "bvxnor", "bvadd", "bvsub", "bvmul", "bvudiv",

@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from recursa.commands.bench_common import echo_flags, echo_progress, end_progress, manifest_entries
 from recursa.synth.problem import Problem, SynthOptions, SynthResult, SynthStatus
 
 
@@ -83,17 +84,7 @@ def expectations(path: str, cache: dict[Path, dict[str, dict[str, Any]]]) -> Exp
     p = Path(path)
     folder = p.parent
     if folder not in cache:
-        entries: dict[str, dict[str, Any]] = {}
-        manifest = folder / "manifest.jsonl"
-        if manifest.is_file():
-            for line in manifest.read_text(encoding="utf-8").splitlines():
-                try:
-                    entry = json.loads(line) if line.strip() else None
-                except json.JSONDecodeError:
-                    entry = None
-                if isinstance(entry, dict) and isinstance(entry.get("file"), str):
-                    entries[entry["file"]] = entry
-        cache[folder] = entries
+        cache[folder] = manifest_entries(folder, "file")
     entry = cache[folder].get(p.name, {})
     expected = entry.get("expected")
     status = SynthStatus(expected) if expected in ("solved", "infeasible") else None
@@ -225,11 +216,9 @@ def bench_synth(paths: tuple[str, ...], against: str | None, timeout_s: float, a
         for solver in solvers:
             run = Run(path, exp.kind, exp.expected, solver, run_one(path, solver, problem, read_error, timeout_s, seed))
             judge(run, problem)
-            for flag in run.flags:
-                click.echo(f"!!! {solver}: {path}: {flag}", err=True)
+            echo_flags(solver, path, run.flags)
             runs.append(run)
-        if not as_json and sys.stderr.isatty():
-            click.echo(f"\r{index + 1}/{len(files)} files", err=True, nl=False)
+        echo_progress(index + 1, len(files), as_json)
     seconds = time.perf_counter() - start
     kinds = sorted({r.kind for r in runs})
     rows = [Row.of(s, k, [r for r in runs if r.solver == s and r.kind == k]) for s in solvers for k in kinds]
@@ -240,7 +229,6 @@ def bench_synth(paths: tuple[str, ...], against: str | None, timeout_s: float, a
                                "solved_only_by": pairs, "flagged": [r.to_json() for r in runs if r.flags],
                                "runs": [r.to_json() for r in runs], "time_s": round(seconds, 2)}, ensure_ascii=True))
     else:
-        if sys.stderr.isatty():
-            click.echo("", err=True)
+        end_progress()
         click.echo(describe(rows, runs, solvers, seconds))
     sys.exit(1 if any(r.flags for r in runs) else 2 if bad else 0)

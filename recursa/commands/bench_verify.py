@@ -21,6 +21,8 @@ from typing import Any
 
 import click
 
+from recursa.commands.bench_common import echo_flags, echo_progress, end_progress, manifest_entries
+
 CONFIGS = ("reasoner", "reasoner+rescore", "unguided")
 SUFFIXES = (".c", ".py")
 
@@ -136,24 +138,17 @@ def expectations(path: Path, cache: dict[Path, dict[Path, Expected]]) -> Expecte
     target = path.resolve()
     for folder in list(target.parents)[:4]:
         if folder not in cache:
-            entries: dict[Path, Expected] = {}
-            manifest = folder / "manifest.jsonl"
-            if manifest.is_file():
-                for line in manifest.read_text(encoding="utf-8").splitlines():
-                    try:
-                        d = json.loads(line) if line.strip() else None
-                    except json.JSONDecodeError:
-                        d = None
-                    if not isinstance(d, dict) or not isinstance(d.get("path"), str):
-                        continue
-                    asserts = tuple((int(a["line"]), str(a["expected"])) for a in d.get("assertions", ())
-                                    if isinstance(a, dict) and "line" in a and "expected" in a)
-                    entries[(folder / d["path"]).resolve()] = Expected(str(d.get("int_semantics", "math")),
-                                                                       asserts, True)
-            cache[folder] = entries
+            cache[folder] = {(folder / name).resolve(): _expected(d)
+                             for name, d in manifest_entries(folder, "path").items()}
         if target in cache[folder]:
             return cache[folder][target]
     return Expected()
+
+
+def _expected(entry: dict[str, Any]) -> Expected:
+    asserts = tuple((int(a["line"]), str(a["expected"])) for a in entry.get("assertions", ())
+                    if isinstance(a, dict) and "line" in a and "expected" in a)
+    return Expected(str(entry.get("int_semantics", "math")), asserts, True)
 
 
 def judge(run: FileRun, exp: Expected) -> None:
@@ -244,11 +239,9 @@ def bench_verify(paths: tuple[str, ...], timeout_s: float, as_json: bool, budget
                           sum(x[2] for x in per_function.values()), wall,
                           error=str(res.error) if res.error is not None else "")
             judge(run, exp)
-            for flag in run.flags:
-                click.echo(f"!!! {config}: {path}: {flag}", err=True)
+            echo_flags(config, path, run.flags)
             runs.append(run)
-        if not as_json and sys.stderr.isatty():
-            click.echo(f"\r{index + 1}/{len(files)} files", err=True, nl=False)
+        echo_progress(index + 1, len(files), as_json)
     seconds = time.perf_counter() - start
     rows = {c: Row.of(c, [r for r in runs if r.config == c]) for c in CONFIGS}
     ratios = [Ratio.of("reasoner / unguided", rows["reasoner"], rows["unguided"]),
@@ -258,7 +251,6 @@ def bench_verify(paths: tuple[str, ...], timeout_s: float, as_json: bool, budget
                                "rows": [r.to_json() for r in rows.values()], "ratios": [q.to_json() for q in ratios],
                                "runs": [r.to_json() for r in runs], "time_s": round(seconds, 2)}, ensure_ascii=True))
     else:
-        if sys.stderr.isatty():
-            click.echo("", err=True)
+        end_progress()
         click.echo(describe(list(rows.values()), ratios, seconds))
     sys.exit(1 if any(r.unsound for r in rows.values()) else 2 if bad else 0)

@@ -243,6 +243,19 @@ class _Head:
         return out
 
 
+@dataclass
+class _Progress:
+    """Where a run stands: the assertions still open and those settled, the pool size per head, the sampling
+    rounds spent, and why it stopped (empty while it goes on)."""
+
+    pending: set[int]
+    pool_size: int
+    proved: set[int] = field(default_factory=set)
+    refuted: set[int] = field(default_factory=set)
+    samplings: int = 0
+    reason: str = ""
+
+
 class Refiner:
     """One verify-and-refine run over a :class:`TransitionSystem` (all its loop heads at once)."""
 
@@ -419,9 +432,8 @@ class Refiner:
         found (the conjecture must be recomputed), False if all hold, None if out of budget / unknown."""
         found = False
         for ci, c in enumerate(self.ind):
-            hd_dst = self.heads[c.dst]
-            src_set = frozenset(np.flatnonzero(conj[c.src]).tolist()) if c.src != ENTRY else frozenset()
-            dst_set = frozenset(np.flatnonzero(conj[c.dst]).tolist())
+            src_set = _members(conj, c.src)
+            dst_set = _members(conj, c.dst)
             old = self.validated.get(ci)
             todo = dst_set - old[1] if old is not None and src_set >= old[0] else dst_set
             if not todo:
@@ -429,39 +441,51 @@ class Refiner:
                 continue
             if self._out_of_budget():
                 return None
+            # goal and model stay locals of the pass, alive until the next clause replaces them: Z3 reuses the
+            # ids of freed terms, and the ids decide which model it returns (so the examples learned and the
+            # number of solver calls would change with their lifetimes)
             goal = z3fast.mk_or([self._not_post(ci, c, i) for i in sorted(todo)], self.enc.ctx)
             result = self._check(*self._premise(c.src, conj), c.reach, goal, conj=conj)
             try:
                 if result == z3.sat:
                     model = self.solver.model()
-                    t_rows = self._row(model, hd_dst.variables, c.post)
-                    s_rows = (self._row(model, self.heads[c.src].variables, self.ts.pre)
-                              if c.src != ENTRY else None)
-                    if t_rows.shape[0] == 0 or (s_rows is not None and s_rows.shape[0] == 0):
-                        self.stats.stopped = "counterexample values out of range"
-                        return None
-                    if c.src == ENTRY:
-                        self.stats.positives += hd_dst.add_positives(t_rows)
-                        hd_dst.cex.append(hd_dst.row_index[tuple(int(x) for x in t_rows[0])])
-                    else:
-                        s_idx = self.heads[c.src].add_rows(s_rows)[0]
-                        t_idx = hd_dst.add_rows(t_rows)[0]
-                        self.implications.append((c.src, s_idx, c.dst, t_idx))
-                        self.stats.implications += 1
-                        self.heads[c.src].cex.append(s_idx)
-                        hd_dst.cex.append(t_idx)
-                    conj.update(self.conjecture())
-                    found = True
+                    learned = self._learn_counterexample(c, model, conj)
                 elif result == z3.unsat:
                     self.validated[ci] = (src_set, dst_set)
+                    learned = False
                 elif self._drop_polynomial(conj):
-                    found = True  # non-linear query the solver could not decide: go on without those guesses
+                    learned = True  # non-linear query the solver could not decide: go on without those guesses
                 else:
                     self.stats.stopped = f"solver {self.solver.reason_unknown()}"
-                    return None
+                    learned = None
             finally:
                 self.solver.pop()
+            if learned is None:
+                return None
+            found = found or learned
         return found
+
+    def _learn_counterexample(self, c: Clause, model: z3.ModelRef, conj: dict[int, np.ndarray]) -> bool | None:
+        """``model`` of a failed clause as an example: a positive one (from the entry) or an implication, then
+        the conjecture recomputed into ``conj``; True. None (the run stops) when a value is out of range."""
+        hd_dst = self.heads[c.dst]
+        t_rows = self._row(model, hd_dst.variables, c.post)
+        s_rows = self._row(model, self.heads[c.src].variables, self.ts.pre) if c.src != ENTRY else None
+        if t_rows.shape[0] == 0 or (s_rows is not None and s_rows.shape[0] == 0):
+            self.stats.stopped = "counterexample values out of range"
+            return None
+        if s_rows is None:
+            self.stats.positives += hd_dst.add_positives(t_rows)
+            hd_dst.cex.append(hd_dst.row_index[tuple(int(x) for x in t_rows[0])])
+        else:
+            s_idx = self.heads[c.src].add_rows(s_rows)[0]
+            t_idx = hd_dst.add_rows(t_rows)[0]
+            self.implications.append((c.src, s_idx, c.dst, t_idx))
+            self.stats.implications += 1
+            self.heads[c.src].cex.append(s_idx)
+            hd_dst.cex.append(t_idx)
+        conj.update(self.conjecture())
+        return True
 
     # ---- pools --------------------------------------------------------------------------------------
     def _grow(self, target: int) -> bool:
@@ -533,95 +557,128 @@ class Refiner:
 
     # ---- main loop ----------------------------------------------------------------------------------
     def run(self, assertions: set[int]) -> RefineResult:
+        """Refine until every assertion is proved or refuted, or the budget, the deadline or the candidates
+        run out. Each round makes the conjecture inductive, checks the assertions under it and, if some are
+        still open, admits more candidates."""
         start = time.perf_counter()
-        self._timeout_ms = self.deadline.z3_timeout_ms(self.budget.query_timeout_ms)
-        self._set_ms = self._timeout_ms
-        self.solver.set("timeout", self._timeout_ms)
-        pending = set(assertions)
-        proved: set[int] = set()
-        refuted: set[int] = set()
-        size = self.budget.initial_pool
-        self._grow(size)
+        self._start_solver()
+        progress = _Progress(set(assertions), pool_size=self.budget.initial_pool)
+        self._grow(progress.pool_size)
         self.stats.stages = 1
         conj = self.conjecture()
-        reason = ""
-        samplings = 0
-        while pending:
+        while progress.pending:
             if self.deadline.expired():
-                reason = "timeout"
+                progress.reason = "timeout"
                 break
             self.stats.rounds += 1
             conj = self.conjecture()
             status = self._inductive_pass(conj)
             if status is None:
-                reason = self.stats.stopped or self._out_of_budget()
+                progress.reason = self.stats.stopped or self._out_of_budget()
                 break
             if status:
                 continue
-            # the conjecture is inductive: check the assertions it should imply
-            for k in sorted(pending):
-                ok = True
-                for c in (c for c in self.safety if c.dst == k):
-                    src_set = frozenset(np.flatnonzero(conj[c.src]).tolist()) if c.src != ENTRY else frozenset()
-                    key = id(c)
-                    if key in self.safe and src_set >= self.safe[key]:
-                        continue
-                    if self._out_of_budget():
-                        ok = False
-                        reason = self._out_of_budget()
-                        break
-                    result = self._check(*self._premise(c.src, conj), c.reach, conj=conj)
-                    try:
-                        if result == z3.unsat:
-                            self.safe[key] = src_set
-                            continue
-                        ok = False
-                        if result == z3.sat and c.src == ENTRY:
-                            refuted.add(k)  # a loop-free path fails it: no invariant can help
-                        elif result == z3.sat:
-                            hd = self.heads[c.src]
-                            rows = self._row(self.solver.model(), hd.variables, self.ts.pre)
-                            if rows.shape[0]:
-                                self.negatives.append((c.src, hd.add_rows(rows)[0]))
-                                hd.cex.append(self.negatives[-1][1])
-                                self.stats.negatives += 1
-                        elif not self._drop_polynomial(conj):
-                            reason = f"solver {self.solver.reason_unknown()}"
-                    finally:
-                        self.solver.pop()
-                    break
-                if ok:
-                    proved.add(k)
-            pending -= proved | refuted
-            if not pending or reason:
+            self._check_assertions(conj, progress)
+            if not progress.pending or progress.reason:
                 break
-            self._regenerate()
-            size = int(size * self.budget.pool_growth)
-            if not self._grow(size):
-                if self.sampler is None or samplings >= self.budget.sampling_rounds:
-                    reason = "candidates exhausted"
-                    break
-                samplings += 1
-                self.stats.samplings += 1
-                uncovered = self._uncovered()
-                added = self._add_samples(self.sampler(uncovered)) if uncovered else 0
-                if not added or not self._regenerate():
-                    reason = "candidates exhausted"
-                    break
-                self._grow(size)
+            if not self._next_stage(progress):
+                progress.reason = "candidates exhausted"
+                break
             self.stats.stages += 1
-        invariants: dict[int, list[Candidate]] = {}
-        if proved:
-            keep = self._minimise(conj, proved) if self.budget.minimise else None
-            for h, hd in self.heads.items():
-                members = np.flatnonzero(conj[h]).tolist()
-                chosen = keep[h] if keep is not None else [
-                    i for i in members if i not in implied_members(hd.candidates, members)]
-                invariants[h] = [hd.candidates[i] for i in sorted(chosen)]
+        invariants = self._invariants(conj, progress.proved) if progress.proved else {}
         self.stats.algebraic = sum(len(hd.alg_idx) for hd in self.heads.values())
         self.stats.time_s = time.perf_counter() - start
-        self.stats.stopped = reason or ("proved" if not pending else self.stats.stopped)
-        return RefineResult(proved, invariants, self.stats, reason)
+        self.stats.stopped = progress.reason or ("proved" if not progress.pending else self.stats.stopped)
+        return RefineResult(progress.proved, invariants, self.stats, progress.reason)
+
+    def _start_solver(self) -> None:
+        """The per-query timeout: the budget's, or what is left before the deadline if that is less."""
+        self._timeout_ms = self.deadline.z3_timeout_ms(self.budget.query_timeout_ms)
+        self._set_ms = self._timeout_ms
+        self.solver.set("timeout", self._timeout_ms)
+
+    def _check_assertions(self, conj: dict[int, np.ndarray], progress: _Progress) -> None:
+        """With an inductive conjecture: prove the pending assertions it implies, refute those that a loop-free
+        path violates; the others stay pending (their counterexamples become negative examples)."""
+        for k in sorted(progress.pending):
+            if self._assertion_holds(k, conj, progress):
+                progress.proved.add(k)
+        progress.pending -= progress.proved | progress.refuted
+
+    def _assertion_holds(self, k: int, conj: dict[int, np.ndarray], progress: _Progress) -> bool:
+        """Every safety clause of assertion ``k`` holds under ``conj`` (those that held under a subset of it
+        before are not checked again)."""
+        for c in (c for c in self.safety if c.dst == k):
+            src_set = _members(conj, c.src)
+            if id(c) in self.safe and src_set >= self.safe[id(c)]:
+                continue
+            out_of_budget = self._out_of_budget()
+            if out_of_budget:
+                progress.reason = out_of_budget
+                return False
+            if not self._safety_holds(c, k, src_set, conj, progress):
+                return False
+        return True
+
+    def _safety_holds(self, c: Clause, k: int, src_set: frozenset[int], conj: dict[int, np.ndarray],
+                      progress: _Progress) -> bool:
+        """One safety clause of assertion ``k`` under ``conj``. When it fails, a loop-free path refutes ``k``,
+        a state at the loop head becomes a negative example, or an undecided query drops non-linear guesses
+        (or, if there are none, stops the run)."""
+        result = self._check(*self._premise(c.src, conj), c.reach, conj=conj)
+        try:
+            if result == z3.unsat:
+                self.safe[id(c)] = src_set
+                return True
+            if result == z3.sat and c.src == ENTRY:
+                progress.refuted.add(k)  # a loop-free path fails it: no invariant can help
+            elif result == z3.sat:
+                self._add_negative(c.src)
+            elif not self._drop_polynomial(conj):
+                progress.reason = f"solver {self.solver.reason_unknown()}"
+            return False
+        finally:
+            self.solver.pop()
+
+    def _add_negative(self, h: int) -> None:
+        """The solver's model, a state at head ``h`` from which an assertion fails, as a negative example."""
+        hd = self.heads[h]
+        rows = self._row(self.solver.model(), hd.variables, self.ts.pre)
+        if rows.shape[0]:
+            row = hd.add_rows(rows)[0]
+            self.negatives.append((h, row))
+            hd.cex.append(row)
+            self.stats.negatives += 1
+
+    def _next_stage(self, progress: _Progress) -> bool:
+        """Regenerate from the new examples and grow the pools; when nothing new is admitted, sample more
+        reachable states. False when the candidates are exhausted."""
+        self._regenerate()
+        progress.pool_size = int(progress.pool_size * self.budget.pool_growth)
+        if self._grow(progress.pool_size):
+            return True
+        if self.sampler is None or progress.samplings >= self.budget.sampling_rounds:
+            return False
+        progress.samplings += 1
+        self.stats.samplings += 1
+        uncovered = self._uncovered()
+        added = self._add_samples(self.sampler(uncovered)) if uncovered else 0
+        if not added or not self._regenerate():
+            return False
+        self._grow(progress.pool_size)
+        return True
+
+    def _invariants(self, conj: dict[int, np.ndarray], proved: set[int]) -> dict[int, list[Candidate]]:
+        """Per head, the candidates of ``conj`` that the proof of ``proved`` keeps: the unsat cores when
+        minimising (and they prove it), else the members no other member implies."""
+        keep = self._minimise(conj, proved) if self.budget.minimise else None
+        invariants: dict[int, list[Candidate]] = {}
+        for h, hd in self.heads.items():
+            members = np.flatnonzero(conj[h]).tolist()
+            chosen = keep[h] if keep is not None else [
+                i for i in members if i not in implied_members(hd.candidates, members)]
+            invariants[h] = [hd.candidates[i] for i in sorted(chosen)]
+        return invariants
 
     # ---- labels for training a ranker ---------------------------------------------------------------
     def label(self, assertions: set[int]) -> dict[int, tuple[list[Candidate], np.ndarray, np.ndarray]] | None:
@@ -710,6 +767,11 @@ class Refiner:
                     needed[c.src] |= got
                     changed = True
         return {h: sorted(v) for h, v in needed.items()}
+
+
+def _members(conj: dict[int, np.ndarray], h: int) -> frozenset[int]:
+    """The candidates in head ``h``'s conjecture (none at the entry)."""
+    return frozenset(np.flatnonzero(conj[h]).tolist()) if h != ENTRY else frozenset()
 
 
 def _complexity(atom: Atom) -> tuple[int, int]:

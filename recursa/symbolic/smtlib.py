@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from recursa.symbolic import concrete
+from recursa.symbolic.concrete import UndefinedValue
 from recursa.symbolic.terms import BOOL, INT, SIMPLE_SYMBOL, App, Lit, Sort, Span, Term, Var, bitvec
 
 if TYPE_CHECKING:
@@ -83,10 +85,6 @@ class SmtlibError(ValueError):
 
 class SmtlibUnsupported(SmtlibError):
     """Well-formed input that uses something recursa does not handle (strings, reals, quantifiers, ...)."""
-
-
-class UndefinedValue(ArithmeticError):
-    """SMT-LIB leaves the value unspecified here (integer ``div``/``mod`` by zero): treat the point as unknown."""
 
 
 # ----------------------------------------------------------------------------------------------- s-expressions
@@ -1188,7 +1186,7 @@ def evaluate(
             continue
         vals = [memo[id(a)] for a in args]
         if op in THEORY_OPS:
-            memo[key] = _concrete(node, vals)
+            memo[key] = concrete.apply(node, vals)
         else:
             if op not in funcs:
                 raise KeyError(f"function '{op}' has no interpretation (pass it in `functions`)")
@@ -1209,206 +1207,3 @@ def evaluator(
         return evaluate(body, dict(zip(names, args)), functions)
 
     return apply
-
-
-def _signed(v: int, w: int) -> int:
-    return v - (1 << w) if v >> (w - 1) else v
-
-
-def _udiv(s: int, t: int, w: int) -> int:
-    return (1 << w) - 1 if t == 0 else s // t
-
-
-def _urem(s: int, t: int) -> int:
-    return s if t == 0 else s % t
-
-
-def _bvsdiv(s: int, t: int, w: int) -> int:
-    m = (1 << w) - 1
-    ns, nt = s >> (w - 1), t >> (w - 1)
-    if not ns and not nt:
-        return _udiv(s, t, w)
-    if ns and not nt:
-        return -_udiv(-s & m, t, w) & m
-    if not ns and nt:
-        return -_udiv(s, -t & m, w) & m
-    return _udiv(-s & m, -t & m, w)
-
-
-def _bvsrem(s: int, t: int, w: int) -> int:
-    m = (1 << w) - 1
-    ns, nt = s >> (w - 1), t >> (w - 1)
-    if not ns and not nt:
-        return _urem(s, t)
-    if ns and not nt:
-        return -_urem(-s & m, t) & m
-    if not ns and nt:
-        return _urem(s, -t & m)
-    return -_urem(-s & m, -t & m) & m
-
-
-def _bvsmod(s: int, t: int, w: int) -> int:
-    m = (1 << w) - 1
-    ns, nt = s >> (w - 1), t >> (w - 1)
-    u = _urem(s if not ns else -s & m, t if not nt else -t & m)
-    if u == 0 or (not ns and not nt):
-        return u
-    if ns and not nt:
-        return (-u + t) & m
-    if not ns and nt:
-        return (u + t) & m
-    return -u & m
-
-
-def _int_div(a: int, b: int) -> int:
-    if b == 0:
-        raise UndefinedValue("integer division by zero")
-    r = a % abs(b)  # Euclidean: 0 <= r < |b|
-    return (a - r) // b
-
-
-def _int_mod(a: int, b: int) -> int:
-    if b == 0:
-        raise UndefinedValue("integer modulo by zero")
-    return a % abs(b)
-
-
-def _pairs(vals: Sequence[Any], fn: Callable[[Any, Any], bool]) -> bool:
-    return all(fn(x, y) for x, y in zip(vals, vals[1:]))
-
-
-def _concrete(node: App, v: list[Any]) -> Value:
-    op = node.op
-    if op == "not":
-        return not v[0]
-    if op == "and":
-        return all(v)
-    if op == "or":
-        return any(v)
-    if op == "xor":
-        acc = bool(v[0])
-        for x in v[1:]:
-            acc = acc != bool(x)
-        return acc
-    if op == "=>":
-        acc = bool(v[-1])
-        for x in reversed(v[:-1]):
-            acc = (not x) or acc
-        return acc
-    if op == "=":
-        return _pairs(v, lambda x, y: x == y)
-    if op == "distinct":
-        return len(set(v)) == len(v)
-    if op == "+":
-        return sum(v)
-    if op == "*":
-        acc = 1
-        for x in v:
-            acc *= x
-        return acc
-    if op == "-":
-        return -v[0] if len(v) == 1 else v[0] - sum(v[1:])
-    if op == "div":
-        acc = v[0]
-        for x in v[1:]:
-            acc = _int_div(acc, x)
-        return acc
-    if op == "mod":
-        return _int_mod(v[0], v[1])
-    if op == "abs":
-        return abs(v[0])
-    if op == "<":
-        return _pairs(v, lambda x, y: x < y)
-    if op == "<=":
-        return _pairs(v, lambda x, y: x <= y)
-    if op == ">":
-        return _pairs(v, lambda x, y: x > y)
-    if op == ">=":
-        return _pairs(v, lambda x, y: x >= y)
-    if op == "concat":
-        acc = 0
-        for a, x in zip(node.args, v):
-            acc = (acc << a.sort.width) | x
-        return acc
-    w = node.args[0].sort.width
-    m = (1 << w) - 1
-    if op == "extract":
-        i, j = node.indices
-        return (v[0] >> j) & ((1 << (i - j + 1)) - 1)
-    if op == "zero_extend":
-        return v[0]
-    if op == "sign_extend":
-        return _signed(v[0], w) & ((1 << node.sort.width) - 1)
-    if op == "repeat":
-        acc = 0
-        for _ in range(node.indices[0]):
-            acc = (acc << w) | v[0]
-        return acc
-    if op in ("rotate_left", "rotate_right"):
-        k = node.indices[0] % w
-        if op == "rotate_right":
-            k = (w - k) % w
-        return ((v[0] << k) | (v[0] >> (w - k))) & m
-    if op == "bvnot":
-        return ~v[0] & m
-    if op == "bvneg":
-        return -v[0] & m
-    if op in _BV_NARY:
-        acc = v[0]
-        for x in v[1:]:
-            if op == "bvand":
-                acc &= x
-            elif op == "bvor":
-                acc |= x
-            elif op == "bvxor":
-                acc ^= x
-            elif op == "bvadd":
-                acc = (acc + x) & m
-            else:
-                acc = (acc * x) & m
-        return acc
-    s, t = v[0], v[1]
-    if op == "bvnand":
-        return ~(s & t) & m
-    if op == "bvnor":
-        return ~(s | t) & m
-    if op == "bvxnor":
-        return ~(s ^ t) & m
-    if op == "bvsub":
-        return (s - t) & m
-    if op == "bvudiv":
-        return _udiv(s, t, w)
-    if op == "bvurem":
-        return _urem(s, t)
-    if op == "bvsdiv":
-        return _bvsdiv(s, t, w)
-    if op == "bvsrem":
-        return _bvsrem(s, t, w)
-    if op == "bvsmod":
-        return _bvsmod(s, t, w)
-    if op == "bvshl":
-        return (s << t) & m if t < w else 0
-    if op == "bvlshr":
-        return s >> t if t < w else 0
-    if op == "bvashr":
-        return (_signed(s, w) >> min(t, w - 1)) & m
-    if op == "bvult":
-        return s < t
-    if op == "bvule":
-        return s <= t
-    if op == "bvugt":
-        return s > t
-    if op == "bvuge":
-        return s >= t
-    ss, st = _signed(s, w), _signed(t, w)
-    if op == "bvslt":
-        return ss < st
-    if op == "bvsle":
-        return ss <= st
-    if op == "bvsgt":
-        return ss > st
-    if op == "bvsge":
-        return ss >= st
-    if op == "bvcomp":
-        return int(s == t)
-    raise AssertionError(f"operator {op} has no concrete semantics")

@@ -37,43 +37,26 @@ def require_cvc5() -> None:
 
 # The child prints one JSON line on stdout: {"outputs": [...]} with what each check-synth printed, or
 # {"error": message} when cvc5 rejects the file. Nothing else is printed there.
-_SYGUS_CHILD = r"""
+#: The child process that runs cvc5: ``sygus PATH`` solves a SyGuS file, ``smt`` the SMT-LIB script on stdin;
+#: it prints one JSON line with cvc5's non-empty outputs (stripped) and, when cvc5 rejects the input, its error.
+_CHILD = r"""
 import json, sys
 import cvc5
 from cvc5 import InputLanguage, InputParser, SymbolManager
 tm = cvc5.TermManager()
 solver = cvc5.Solver(tm)
-solver.setOption("sygus", "true")
-solver.setOption("incremental", "false")
+sygus = sys.argv[1] == "sygus"
+if sygus:
+    solver.setOption("sygus", "true")
+    solver.setOption("incremental", "false")
 symbols = SymbolManager(tm)
 parser = InputParser(solver, symbols)
 outputs = []
 try:
-    parser.setFileInput(InputLanguage.SYGUS_2_1, sys.argv[1])
-    while True:
-        command = parser.nextCommand()
-        if command.isNull():
-            break
-        text = command.invoke(solver, symbols)
-        if text.strip():
-            outputs.append(text)
-except Exception as exc:  # cvc5 reports parse and sort errors as RuntimeError
-    print(json.dumps({"error": str(exc).strip() or type(exc).__name__, "outputs": outputs}))
-    sys.exit(0)
-print(json.dumps({"outputs": outputs}))
-"""
-
-_SMT_CHILD = r"""
-import json, sys
-import cvc5
-from cvc5 import InputLanguage, InputParser, SymbolManager
-tm = cvc5.TermManager()
-solver = cvc5.Solver(tm)
-symbols = SymbolManager(tm)
-parser = InputParser(solver, symbols)
-outputs = []
-try:
-    parser.setStringInput(InputLanguage.SMT_LIB_2_6, sys.stdin.read(), "cross-check")
+    if sygus:
+        parser.setFileInput(InputLanguage.SYGUS_2_1, sys.argv[2])
+    else:
+        parser.setStringInput(InputLanguage.SMT_LIB_2_6, sys.stdin.read(), "cross-check")
     while True:
         command = parser.nextCommand()
         if command.isNull():
@@ -81,7 +64,7 @@ try:
         text = command.invoke(solver, symbols)
         if text.strip():
             outputs.append(text.strip())
-except Exception as exc:
+except Exception as exc:  # cvc5 reports parse and sort errors as RuntimeError
     print(json.dumps({"error": str(exc).strip() or type(exc).__name__, "outputs": outputs}))
     sys.exit(0)
 print(json.dumps({"outputs": outputs}))
@@ -134,7 +117,7 @@ def run_cvc5(path: str, timeout_s: float) -> Cvc5Result:
     """
     require_cvc5()
     start = time.perf_counter()
-    data = _run_child(_SYGUS_CHILD, [path], None, timeout_s)
+    data = _run_child(_CHILD, ["sygus", path], None, timeout_s)
     elapsed = time.perf_counter() - start
     if data is None:
         return Cvc5Result(path, SynthStatus.UNKNOWN, time_s=elapsed, guide="cvc5",
@@ -175,7 +158,7 @@ def cross_check(problem: Problem, result: SynthResult, timeout_s: float) -> tupl
     """
     require_cvc5()
     query = check_query(problem, [s.text() for s in result.solutions])
-    data = _run_child(_SMT_CHILD, [], query, timeout_s)
+    data = _run_child(_CHILD, ["smt"], query, timeout_s)
     if data is None:
         return None, f"cvc5 could not decide the check within {timeout_s:g} s"
     if "error" in data:

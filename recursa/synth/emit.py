@@ -21,6 +21,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from recursa.symbolic.terms import App, Lit, Sort, Term, Var, fold
@@ -89,6 +90,83 @@ def _pairs(kids: list[str], op: str, joiner: str) -> str:
     return "(" + joiner.join(f"({a} {op} {b})" for a, b in zip(kids, kids[1:])) + ")"
 
 
+@dataclass(frozen=True)
+class _Syntax:
+    """How one language writes the integer and boolean operators, which Python and C share in shape
+    (format strings over the operands ``{0}``, ``{1}``, ``{2}``)."""
+
+    name: str
+    not_: str
+    and_: str
+    or_: str
+    implies: str
+    ite: str
+    abs: str
+    div: str  # the helper for SMT-LIB's Euclidean div, and for mod
+    mod: str
+    chained_comparisons: bool  # ``a < b < c`` means ``a < b and b < c`` (Python), or it does not (C)
+
+
+def _shared_ops(syntax: _Syntax, kids: list[str], helper: Callable[..., str]) -> dict[str, Callable[[], str]]:
+    """The integer and boolean operators, written in ``syntax`` over the operands' code ``kids``."""
+
+    def compare(op: str) -> str:
+        return "(" + f" {op} ".join(kids) + ")" if syntax.chained_comparisons else _pairs(kids, op, syntax.and_)
+
+    ops: dict[str, Callable[[], str]] = {
+        "+": lambda: "(" + " + ".join(kids) + ")",
+        "*": lambda: "(" + " * ".join(kids) + ")",
+        "-": lambda: f"(-{kids[0]})" if len(kids) == 1 else "(" + " - ".join(kids) + ")",
+        "div": lambda: _left(lambda a, b: helper(syntax.div, a, b), kids),
+        "mod": lambda: helper(syntax.mod, *kids),
+        "abs": lambda: syntax.abs.format(*kids),
+        "not": lambda: syntax.not_.format(*kids),
+        "and": lambda: "(" + syntax.and_.join(kids) + ")",
+        "or": lambda: "(" + syntax.or_.join(kids) + ")",
+        "=>": lambda: _right(lambda a, b: syntax.implies.format(a, b), kids),
+        "xor": lambda: _left(lambda a, b: f"({a} != {b})", kids),
+        "ite": lambda: syntax.ite.format(*kids),
+        "=": lambda: compare("=="),
+        "distinct": lambda: "(" + syntax.and_.join(f"({a} != {b})" for i, a in enumerate(kids) for b in kids[i + 1:])
+        + ")",
+    }
+    for cmp in ("<", "<=", ">", ">="):
+        ops[cmp] = lambda cmp=cmp: compare(cmp)
+    return ops
+
+
+def _unsigned_comparisons(kids: list[str]) -> dict[str, Callable[[], str]]:
+    """``bvult`` ... ``bvuge``: the same in both languages, whose bit-vector values are unsigned."""
+    return {name: lambda cmp=cmp: f"({kids[0]} {cmp} {kids[1]})"
+            for name, cmp in (("bvult", "<"), ("bvule", "<="), ("bvugt", ">"), ("bvuge", ">="))}
+
+
+def _helper_call(used: set[str], deps: dict[str, set[str]]) -> Callable[..., str]:
+    """A writer of calls to the named helper functions that records them (and the helpers they call) in
+    ``used``."""
+
+    def helper(name: str, *args: str) -> str:
+        used.add(name)
+        used.update(deps.get(name, ()))
+        return f"{name}({', '.join(args)})"
+
+    return helper
+
+
+def _leaf_writer(params: dict[str, str], literal: Callable[[Lit], str]) -> Callable[[Term], str]:
+    """Code for a variable (one of the function's ``params``) or a literal."""
+
+    def leaf(node: Term) -> str:
+        if isinstance(node, Var):
+            if node.name not in params:
+                raise EmitError(f"free variable {node.name}")
+            return params[node.name]
+        assert isinstance(node, Lit)
+        return literal(node)
+
+    return leaf
+
+
 # ---- Python ---------------------------------------------------------------------------------------------
 
 _PY_HELPERS = {
@@ -136,38 +214,21 @@ _PY_HELPERS = {
 _PY_DEPS = {"_ashr": {"_s"}, "_sdiv": {"_udiv"}, "_srem": {"_urem"}, "_smod": {"_urem"}}
 
 
+_PY = _Syntax("Python", not_="(not {0})", and_=" and ", or_=" or ", implies="((not {0}) or {1})",
+              ite="({1} if {0} else {2})", abs="abs({0})", div="_div", mod="_mod", chained_comparisons=True)
+
+
 def _py_app(node: App, kids: list[str], used: set[str], names: dict[str, str]) -> str:
     op = node.op
     arg_sort = node.args[0].sort if node.args else node.sort
     w = arg_sort.width if arg_sort.is_bv else 0
     m = hex(_mask(w)) if w else ""
-
-    def helper(name: str, *args: str) -> str:
-        used.add(name)
-        used.update(_PY_DEPS.get(name, ()))
-        return f"{name}({', '.join(args)})"
+    helper = _helper_call(used, _PY_DEPS)
 
     def masked(expr: str) -> str:
         return f"(({expr}) & {m})"
 
-    simple: dict[str, Callable[[], str]] = {
-        "+": lambda: "(" + " + ".join(kids) + ")",
-        "*": lambda: "(" + " * ".join(kids) + ")",
-        "-": lambda: f"(-{kids[0]})" if len(kids) == 1 else "(" + " - ".join(kids) + ")",
-        "div": lambda: _left(lambda a, b: helper("_div", a, b), kids),
-        "mod": lambda: helper("_mod", *kids),
-        "abs": lambda: f"abs({kids[0]})",
-        "not": lambda: f"(not {kids[0]})",
-        "and": lambda: "(" + " and ".join(kids) + ")",
-        "or": lambda: "(" + " or ".join(kids) + ")",
-        "=>": lambda: _right(lambda a, b: f"((not {a}) or {b})", kids),
-        "xor": lambda: _left(lambda a, b: f"({a} != {b})", kids),
-        "ite": lambda: f"({kids[1]} if {kids[0]} else {kids[2]})",
-        "=": lambda: "(" + " == ".join(kids) + ")",
-        "distinct": lambda: "(" + " and ".join(f"({a} != {b})" for i, a in enumerate(kids) for b in kids[i + 1:]) + ")",
-    }
-    for cmp in ("<", "<=", ">", ">="):
-        simple[cmp] = lambda cmp=cmp: "(" + f" {cmp} ".join(kids) + ")"
+    simple = _shared_ops(_PY, kids, helper)
     if op in simple:
         return simple[op]()
     if not w and op.startswith("bv"):
@@ -192,10 +253,7 @@ def _py_app(node: App, kids: list[str], used: set[str], names: dict[str, str]) -
         "bvsdiv": lambda: helper("_sdiv", kids[0], kids[1], str(w)),
         "bvsrem": lambda: helper("_srem", kids[0], kids[1], str(w)),
         "bvsmod": lambda: helper("_smod", kids[0], kids[1], str(w)),
-        "bvult": lambda: f"({kids[0]} < {kids[1]})",
-        "bvule": lambda: f"({kids[0]} <= {kids[1]})",
-        "bvugt": lambda: f"({kids[0]} > {kids[1]})",
-        "bvuge": lambda: f"({kids[0]} >= {kids[1]})",
+        **_unsigned_comparisons(kids),
         "bvcomp": lambda: f"(1 if {kids[0]} == {kids[1]} else 0)",
     }
     for name, cmp in (("bvslt", "<"), ("bvsle", "<="), ("bvsgt", ">"), ("bvsge", ">=")):
@@ -221,7 +279,7 @@ def _py_app(node: App, kids: list[str], used: set[str], names: dict[str, str]) -
         return "(" + " | ".join(f"({kids[0]} << {w * i})" for i in range(node.indices[0])) + ")"
     if op in names:
         return f"{names[op]}({', '.join(kids)})"
-    raise EmitError(f"cannot write {op} in Python")
+    raise EmitError(f"cannot write {op} in {_PY.name}")
 
 
 def _py_type(sort: Sort) -> str:
@@ -311,15 +369,15 @@ def _c_literal(node: Lit) -> str:
     return f"{v}LL" if v >= 0 else f"(-{-v}LL)"
 
 
+_C = _Syntax("C", not_="(!{0})", and_=" && ", or_=" || ", implies="(!{0} || {1})", ite="({0} ? {1} : {2})",
+             abs="({0} < 0 ? -{0} : {0})", div="smt_div", mod="smt_mod", chained_comparisons=False)
+
+
 def _c_app(node: App, kids: list[str], used: set[str], names: dict[str, str]) -> str:
     op = node.op
     arg_sort = node.args[0].sort if node.args else node.sort
     w = arg_sort.width if arg_sort.is_bv else 0
-
-    def helper(name: str, *args: str) -> str:
-        used.add(name)
-        used.update(_C_DEPS.get(name, ()))
-        return f"{name}({', '.join(args)})"
+    helper = _helper_call(used, _C_DEPS)
 
     def fit(expr: str, width: int) -> str:
         """A 64-bit computation cut to ``width`` bits, in the width's type (C promotes narrow types to int,
@@ -331,24 +389,7 @@ def _c_app(node: App, kids: list[str], used: set[str], names: dict[str, str]) ->
     def u(k: str) -> str:
         return f"(uint64_t){k}"
 
-    simple: dict[str, Callable[[], str]] = {
-        "+": lambda: "(" + " + ".join(kids) + ")",
-        "*": lambda: "(" + " * ".join(kids) + ")",
-        "-": lambda: f"(-{kids[0]})" if len(kids) == 1 else "(" + " - ".join(kids) + ")",
-        "div": lambda: _left(lambda a, b: helper("smt_div", a, b), kids),
-        "mod": lambda: helper("smt_mod", *kids),
-        "abs": lambda: f"({kids[0]} < 0 ? -{kids[0]} : {kids[0]})",
-        "not": lambda: f"(!{kids[0]})",
-        "and": lambda: "(" + " && ".join(kids) + ")",
-        "or": lambda: "(" + " || ".join(kids) + ")",
-        "=>": lambda: _right(lambda a, b: f"(!{a} || {b})", kids),
-        "xor": lambda: _left(lambda a, b: f"({a} != {b})", kids),
-        "ite": lambda: f"({kids[0]} ? {kids[1]} : {kids[2]})",
-        "=": lambda: _pairs(kids, "==", " && "),
-        "distinct": lambda: "(" + " && ".join(f"({a} != {b})" for i, a in enumerate(kids) for b in kids[i + 1:]) + ")",
-    }
-    for cmp in ("<", "<=", ">", ">="):
-        simple[cmp] = lambda cmp=cmp: _pairs(kids, cmp, " && ")
+    simple = _shared_ops(_C, kids, helper)
     if op in simple:
         return simple[op]()
     wide = str(w)
@@ -372,10 +413,7 @@ def _c_app(node: App, kids: list[str], used: set[str], names: dict[str, str]) ->
         "bvsdiv": lambda: fit(helper("smt_sdiv", kids[0], kids[1], wide), w),
         "bvsrem": lambda: fit(helper("smt_srem", kids[0], kids[1], wide), w),
         "bvsmod": lambda: fit(helper("smt_smod", kids[0], kids[1], wide), w),
-        "bvult": lambda: f"({kids[0]} < {kids[1]})",
-        "bvule": lambda: f"({kids[0]} <= {kids[1]})",
-        "bvugt": lambda: f"({kids[0]} > {kids[1]})",
-        "bvuge": lambda: f"({kids[0]} >= {kids[1]})",
+        **_unsigned_comparisons(kids),
         "bvcomp": lambda: f"((uint8_t)({kids[0]} == {kids[1]}))",
     }
     for name, cmp in (("bvslt", "<"), ("bvsle", "<="), ("bvsgt", ">"), ("bvsge", ">=")):
@@ -403,7 +441,7 @@ def _c_app(node: App, kids: list[str], used: set[str], names: dict[str, str]) ->
         return fit(" | ".join(f"({u(kids[0])} << {w * i})" for i in range(node.indices[0])), node.sort.width)
     if op in names:
         return f"{names[op]}({', '.join(kids)})"
-    raise EmitError(f"cannot write {op} in C")
+    raise EmitError(f"cannot write {op} in {_C.name}")
 
 
 # ---- both -------------------------------------------------------------------------------------------------
@@ -429,32 +467,49 @@ def _body_lines(term: Term, atom: Callable[[Term], str],
     return lines, fold(term, step)
 
 
-def emit_python(functions: Sequence[FunctionLike], source: str = "") -> str:
-    """A Python module defining ``functions`` (helpers first, in the given order: definitions before use)."""
+class _DefinitionWriter(Protocol):
+    """Writes one function's definition from its parameters (as identifiers), the statements of its body and
+    its result expression."""
+
+    def __call__(self, fn: FunctionLike, params: dict[str, str], lines: list[str], expr: str) -> str: ...
+
+
+def _definitions(functions: Sequence[FunctionLike], literal: Callable[[Lit], str],
+                 app: Callable[[App, list[str], set[str], dict[str, str]], str],
+                 declare: Callable[[str, Sort, str], str], define: _DefinitionWriter) -> tuple[list[str], set[str]]:
+    """The definitions of ``functions`` in order (a later one may call an earlier one by name), and the helpers
+    they use."""
     used: set[str] = set()
     names: dict[str, str] = {}
     defs: list[str] = []
     for fn in functions:
         params = {p: identifier(p) for p, _ in fn.params}
-
-        def atom(node: Term, params: dict[str, str] = params) -> str:
-            if isinstance(node, Var):
-                if node.name not in params:
-                    raise EmitError(f"free variable {node.name}")
-                return params[node.name]
-            assert isinstance(node, Lit)
-            return _py_literal(node)
-
-        lines, expr = _body_lines(fn.body, atom, _py_app, used, names, lambda n, _s, e: f"{n} = {e}")
-        sig = ", ".join(f"{params[p]}: {_py_type(s)}" for p, s in fn.params)
-        doc = ", ".join(f"{params[p]} < 2**{s.width}" for p, s in fn.params if s.is_bv)
-        out = [f"def {identifier(fn.name)}({sig}) -> {_py_type(fn.sort)}:"]
-        if doc or fn.sort.is_bv:
-            width = f"; the result < 2**{fn.sort.width}" if fn.sort.is_bv else ""
-            out.append(f'    """Unsigned bit-vectors: {doc or "no bit-vector arguments"}{width}."""')
-        out += [f"    {line}" for line in lines] + [f"    return {expr}"]
-        defs.append("\n".join(out))
+        lines, expr = _body_lines(fn.body, _leaf_writer(params, literal), app, used, names, declare)
+        defs.append(define(fn, params, lines, expr))
         names[fn.name] = identifier(fn.name)
+    return defs, used
+
+
+def _py_definition(fn: FunctionLike, params: dict[str, str], lines: list[str], expr: str) -> str:
+    sig = ", ".join(f"{params[p]}: {_py_type(s)}" for p, s in fn.params)
+    doc = ", ".join(f"{params[p]} < 2**{s.width}" for p, s in fn.params if s.is_bv)
+    out = [f"def {identifier(fn.name)}({sig}) -> {_py_type(fn.sort)}:"]
+    if doc or fn.sort.is_bv:
+        width = f"; the result < 2**{fn.sort.width}" if fn.sort.is_bv else ""
+        out.append(f'    """Unsigned bit-vectors: {doc or "no bit-vector arguments"}{width}."""')
+    out += [f"    {line}" for line in lines] + [f"    return {expr}"]
+    return "\n".join(out)
+
+
+def _c_definition(fn: FunctionLike, params: dict[str, str], lines: list[str], expr: str) -> str:
+    sig = ", ".join(f"{_c_type(s)} {params[p]}" for p, s in fn.params) or "void"
+    body = [f"    {line}" for line in lines] + [f"    return {expr};"]
+    return f"{_c_type(fn.sort)} {identifier(fn.name)}({sig}) {{\n" + "\n".join(body) + "\n}"
+
+
+def emit_python(functions: Sequence[FunctionLike], source: str = "") -> str:
+    """A Python module defining ``functions`` (helpers first, in the given order: definitions before use)."""
+    defs, used = _definitions(functions, _py_literal, _py_app, lambda n, _s, e: f"{n} = {e}", _py_definition)
     helpers = [_PY_HELPERS[h] for h in _PY_HELPERS if h in used]
     header = f"# Generated by recursa synth{' from ' + source if source else ''}; SMT-LIB semantics" + (
         " (see the helpers below)." if helpers else ".")
@@ -464,25 +519,8 @@ def emit_python(functions: Sequence[FunctionLike], source: str = "") -> str:
 def emit_c(functions: Sequence[FunctionLike], source: str = "") -> str:
     """C99 definitions of ``functions``: Int as ``long long`` (64-bit: may overflow where SMT-LIB's
     integers do not), bit-vectors as the smallest ``uintN_t`` holding them, masked to their width."""
-    used: set[str] = set()
-    names: dict[str, str] = {}
-    defs: list[str] = []
-    for fn in functions:
-        params = {p: identifier(p) for p, _ in fn.params}
-
-        def atom(node: Term, params: dict[str, str] = params) -> str:
-            if isinstance(node, Var):
-                if node.name not in params:
-                    raise EmitError(f"free variable {node.name}")
-                return params[node.name]
-            assert isinstance(node, Lit)
-            return _c_literal(node)
-
-        lines, expr = _body_lines(fn.body, atom, _c_app, used, names, lambda n, s, e: f"{_c_type(s)} {n} = {e};")
-        sig = ", ".join(f"{_c_type(s)} {params[p]}" for p, s in fn.params) or "void"
-        body = [f"    {line}" for line in lines] + [f"    return {expr};"]
-        defs.append(f"{_c_type(fn.sort)} {identifier(fn.name)}({sig}) {{\n" + "\n".join(body) + "\n}")
-        names[fn.name] = identifier(fn.name)
+    defs, used = _definitions(functions, _c_literal, _c_app, lambda n, s, e: f"{_c_type(s)} {n} = {e};",
+                              _c_definition)
     helpers = [_C_HELPERS[h] for h in _C_HELPERS if h in used]
     header = (f"/* Generated by recursa synth{' from ' + source if source else ''}; SMT-LIB semantics.\n"
               " * Int is long long here: unlike SMT-LIB integers it overflows past 2^63. */\n"

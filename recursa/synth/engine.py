@@ -23,10 +23,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from recursa.symbolic.concrete import EvalError
 from recursa.symbolic.terms import App, Term, postorder
 from recursa.synth.dnc import divide_and_conquer
 from recursa.synth.enumerate import BankFull, Budget, Enumerator, SearchTimeout
-from recursa.synth.evaluate import EvalError, macro
+from recursa.synth.evaluate import macro
 from recursa.synth.examples import Examples, MissingInput, Spec
 from recursa.synth.grammar import CompiledGrammar, Guide, UniformGuide, UnsupportedGrammar, compile_grammar
 from recursa.synth.joint import solve_jointly

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from recursa.symbolic.concrete import EvalError, UndefinedValue
 from recursa.symbolic.terms import Term
-from recursa.synth.evaluate import EvalError, UndefinedValue, Vector
+from recursa.synth.evaluate import Vector
 from recursa.synth.grammar import CompiledGrammar, Rule, leaf_vector
 
 

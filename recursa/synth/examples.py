@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from recursa.symbolic.concrete import EvalError, UndefinedValue
 from recursa.symbolic.terms import App, Term, postorder
-from recursa.synth.evaluate import EvalError, UndefinedValue, Vector, compile_term
+from recursa.synth.evaluate import Vector, compile_term
 from recursa.synth.problem import SynthFun
 
 Input = tuple

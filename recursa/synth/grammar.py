@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from recursa.symbolic.concrete import UndefinedValue
 from recursa.symbolic.terms import BOOL, INT, App, Lit, Sort, Term, Var, postorder
-from recursa.synth.evaluate import UndefinedValue, Vector, evaluate, vector_op
+from recursa.synth.evaluate import Vector, evaluate, vector_op
 from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, NonTerminal, Problem, SynthFun
 
 

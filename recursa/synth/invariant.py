@@ -955,28 +955,14 @@ def linear_equalities(inv: _Inv, states: list[dict[int, int]]) -> list[Term]:
     from fractions import Fraction
     from math import gcd, lcm
 
+    from recursa.synth.linear import reduce_rows
+
     if len(states) < 2:
         return []
     ks = sorted(states[0])
     rows = [[Fraction(st[k]) for k in ks] + [Fraction(1)] for st in states]
     cols = len(ks) + 1
-    pivots: list[int] = []
-    r = 0
-    for c in range(cols):  # reduced row echelon form
-        p = next((i for i in range(r, len(rows)) if rows[i][c] != 0), None)
-        if p is None:
-            continue
-        rows[r], rows[p] = rows[p], rows[r]
-        piv = rows[r][c]
-        rows[r] = [v / piv for v in rows[r]]
-        for i in range(len(rows)):
-            if i != r and rows[i][c] != 0:
-                f = rows[i][c]
-                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r])]
-        pivots.append(c)
-        r += 1
-        if r == len(rows):
-            break
+    pivots = reduce_rows(rows, cols)
     out: list[Term] = []
     for free in (c for c in range(cols) if c not in pivots):
         vec = [Fraction(0)] * cols

@@ -12,9 +12,10 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from recursa.symbolic.concrete import UndefinedValue
 from recursa.symbolic.terms import App, Term, postorder
 from recursa.synth.enumerate import Budget, Enumerator
-from recursa.synth.evaluate import UndefinedValue, Vector, compile_term
+from recursa.synth.evaluate import Vector, compile_term
 from recursa.synth.examples import MissingInput
 from recursa.synth.grammar import CompiledGrammar
 from recursa.synth.problem import Problem, SynthFun

@@ -16,12 +16,14 @@ from recursa.synth.examples import Examples
 from recursa.synth.grammar import CompiledGrammar
 
 
-def _solve(rows: list[list[Fraction]], rhs: list[Fraction], ncols: int) -> list[Fraction] | None:
-    """One solution of ``rows @ c == rhs`` (free variables 0), or None when the system is inconsistent."""
-    m = [r[:] + [b] for r, b in zip(rows, rhs)]
+def reduce_rows(m: list[list[Fraction]], ncols: int) -> list[int]:
+    """Bring ``m`` to reduced row echelon form in place (exact rational Gaussian elimination), pivoting on its
+    first ``ncols`` columns; returns the pivot columns (row ``i`` holds the pivot of column ``pivots[i]``)."""
     pivots: list[int] = []
-    r = 0
     for col in range(ncols):
+        r = len(pivots)
+        if r == len(m):
+            break
         p = next((i for i in range(r, len(m)) if m[i][col] != 0), None)
         if p is None:
             continue
@@ -33,12 +35,15 @@ def _solve(rows: list[list[Fraction]], rhs: list[Fraction], ncols: int) -> list[
                 f = m[i][col]
                 m[i] = [a - f * b for a, b in zip(m[i], m[r])]
         pivots.append(col)
-        r += 1
-        if r == len(m):
-            break
-    for i in range(r, len(m)):
-        if m[i][ncols] != 0:
-            return None
+    return pivots
+
+
+def _solve(rows: list[list[Fraction]], rhs: list[Fraction], ncols: int) -> list[Fraction] | None:
+    """One solution of ``rows @ c == rhs`` (free variables 0), or None when the system is inconsistent."""
+    m = [r[:] + [b] for r, b in zip(rows, rhs)]
+    pivots = reduce_rows(m, ncols)
+    if any(m[i][ncols] != 0 for i in range(len(pivots), len(m))):
+        return None
     sol = [Fraction(0)] * ncols
     for i, col in enumerate(pivots):
         sol[col] = m[i][ncols]

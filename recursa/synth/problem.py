@@ -83,15 +83,24 @@ class SynthFun:
 
 
 @dataclass(frozen=True)
-class DefineFun:
+class FunctionDefinition:
+    """A function with its body: ``(define-fun name params sort body)``."""
+
     name: str
     params: tuple[Param, ...]
     sort: Sort
     body: Term
-    span: Span | None = None
 
     def text(self) -> str:
+        """Exactly as SyGuS solvers print it: ``(define-fun f ((x Int)) Int body)``."""
         return define_fun_text(self.name, self.params, self.sort, self.body)
+
+
+@dataclass(frozen=True)
+class DefineFun(FunctionDefinition):
+    """A ``define-fun`` of the input file, and where it stands."""
+
+    span: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -163,17 +172,8 @@ class SynthStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class Solution:
+class Solution(FunctionDefinition):
     """A synthesised function: the answer for one ``synth-fun`` / ``synth-inv``."""
-
-    name: str
-    params: tuple[Param, ...]
-    sort: Sort
-    body: Term
-
-    def text(self) -> str:
-        """Exactly as SyGuS solvers print it: ``(define-fun f ((x Int)) Int body)``."""
-        return define_fun_text(self.name, self.params, self.sort, self.body)
 
 
 @dataclass

@@ -113,7 +113,7 @@ class TrainConfig:
         for option, spec in (("--depths", self.depths), ("eval_depths", self.eval_depths)):
             if spec:
                 check_depths(spec, option)
-        if Path(self.task).suffix.lower() in (".jsonl", ".tsv"):
+        if _is_data_file(self.task):
             if not Path(self.task).is_file():
                 raise TrainError(f"{self.task}: no such file")
         else:
@@ -188,10 +188,15 @@ class TrainResult:
 
 # ---- data ------------------------------------------------------------------------------------------
 
+def _is_data_file(task: str) -> bool:
+    """``task`` names a data file (.jsonl / .tsv) rather than a registered task."""
+    return Path(task).suffix.lower() in (".jsonl", ".tsv")
+
+
 def training_examples(config: TrainConfig) -> tuple[list[Example], int]:
     """The examples a run trains on, and the number of classes."""
     path = Path(config.task)
-    if path.suffix.lower() in (".jsonl", ".tsv"):
+    if _is_data_file(config.task):
         examples = read_examples(path, config.depths or None)
         return examples, max(10, max(e.label for e in examples) + 1)
     spec = get_task(config.task)
@@ -203,7 +208,7 @@ def training_examples(config: TrainConfig) -> tuple[list[Example], int]:
 
 def heldout_examples(config: TrainConfig) -> list[Example]:
     """A small evaluation set from the task's ``eval`` split (empty for file data)."""
-    if Path(config.task).suffix.lower() in (".jsonl", ".tsv"):
+    if _is_data_file(config.task):
         return []
     return generate(config.task, parse_depths(config.eval_depths), config.eval_per_depth, seed=config.seed + 1,
                     split="eval")
@@ -327,126 +332,190 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
 
 
 def _train(config: TrainConfig, resume: bool, dist: DistInfo) -> TrainResult:
+    """Check what can fail before the run directory is written, prepare it, seed, read the data, train."""
     device = _device(config.device, dist)  # before the run directory is written: a bad --device leaves nothing
     from_file = None
-    if not resume and Path(config.task).suffix.lower() in (".jsonl", ".tsv"):
+    if not resume and _is_data_file(config.task):
         from_file = training_examples(config)  # likewise a bad data file (read once; no RNG involved)
     config, resume_from = _prepare_run(config, resume, dist)
-    run = Path(config.output)
+    _seed(config)
+    examples, num_labels = from_file or training_examples(config)  # data files: classes from their labels
+    return _Session.open(config, dist, device, examples, num_labels, resume_from).run()
+
+
+def _seed(config: TrainConfig) -> None:
+    """Threads and seeds, before any data or weights are drawn."""
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
 
-    examples, num_labels = from_file or training_examples(config)  # data files: classes from their labels
-    if resume_from is not None:
-        if dist.is_main:
-            ckpt.remove_partial_checkpoints(run)
-        model = load_model(resume_from, device)
-        state = torch.load(resume_from / "training_state.pt", map_location="cpu", weights_only=True)
-        start_step = int(json.loads((resume_from / "trainer_state.json").read_text())["step"])
-    else:
-        model = build_model(config, num_labels)
-        state, start_step = None, 0
-    module = model.module.to(device)
-    module.train()
-    dataset = model.dataset(examples, training=True)
-    heldout = model.dataset(heldout_examples(config)) if config.eval_every > 0 else None
 
-    optimizer = _optimizer(module, config)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config))
-    if state is not None:
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["torch_rng"])
-    wrapped: torch.nn.Module = module
-    if dist.world_size > 1:
-        from torch.nn.parallel import DistributedDataParallel
-
-        wrapped = DistributedDataParallel(module, device_ids=[device.index] if device.type == "cuda" else None)
-
-    sampler = BatchSampler(dataset.depths, config.batch_size, config.seed, config.steps, config.curriculum,
-                           config.curriculum_fraction)
-    logger = MetricLogger(run, enabled=dist.is_main, tensorboard=config.tensorboard)
-    use_bf16 = config.bf16 and device.type == "cuda"
-    info = {"model": model.describe(), "examples": len(dataset), "device": str(device),
-            "world_size": dist.world_size, "bf16": use_bf16}
+def _restore(run: Path, resume_from: Path, device: torch.device, dist: DistInfo
+             ) -> tuple[TaskModel, dict[str, Any], int]:
+    """The model, optimiser/scheduler/RNG state and step of the checkpoint ``resume_from`` of ``run`` (the
+    partial checkpoints an interrupted save left there are removed first)."""
     if dist.is_main:
-        logger.log(start_step, {"event": "resume" if resume_from else "start", **_flat(info)})
+        ckpt.remove_partial_checkpoints(run)
+    model = load_model(resume_from, device)
+    state = torch.load(resume_from / "training_state.pt", map_location="cpu", weights_only=True)
+    step = int(json.loads((resume_from / "trainer_state.json").read_text())["step"])
+    return model, state, step
 
-    bar = None
-    if config.progress and dist.is_main:
+
+def _distributed(module: torch.nn.Module, device: torch.device, dist: DistInfo) -> torch.nn.Module:
+    """``module`` wrapped for DDP when there are several processes (itself otherwise)."""
+    if dist.world_size == 1:
+        return module
+    from torch.nn.parallel import DistributedDataParallel
+
+    return DistributedDataParallel(module, device_ids=[device.index] if device.type == "cuda" else None)
+
+
+class _Session:
+    """A training run in progress: model, optimiser, data, logs, and the step it is at."""
+
+    def __init__(self, config: TrainConfig, dist: DistInfo, device: torch.device, model: TaskModel,
+                 examples: list[Example], state: dict[str, Any] | None, start_step: int,
+                 resume_from: Path | None) -> None:
+        self.config = config
+        self.dist = dist
+        self.device = device
+        self.run_dir = Path(config.output)
+        self.model = model
+        self.module = model.module.to(device)
+        self.module.train()
+        self.dataset = model.dataset(examples, training=True)
+        self.heldout = model.dataset(heldout_examples(config)) if config.eval_every > 0 else None
+        self.optimizer = _optimizer(self.module, config)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: lr_factor(s, config))
+        if state is not None:
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+            torch.set_rng_state(state["torch_rng"])
+        self.wrapped = _distributed(self.module, device, dist)
+        self.sampler = BatchSampler(self.dataset.depths, config.batch_size, config.seed, config.steps,
+                                    config.curriculum, config.curriculum_fraction)
+        self.logger = MetricLogger(self.run_dir, enabled=dist.is_main, tensorboard=config.tensorboard)
+        self.use_bf16 = config.bf16 and device.type == "cuda"
+        self.info = {"model": model.describe(), "examples": len(self.dataset), "device": str(device),
+                     "world_size": dist.world_size, "bf16": self.use_bf16}
+        self.start_step = self.step = start_step
+        self.resumed = resume_from is not None
+        self.checkpoint_path = resume_from
+        self.acc = _Accumulator()
+        self.last: dict[str, Any] = {}
+        self.bar: Any = None
+        self.t0 = time.time()
+
+    @classmethod
+    def open(cls, config: TrainConfig, dist: DistInfo, device: torch.device, examples: list[Example],
+             num_labels: int, resume_from: Path | None) -> _Session:
+        """A new model, or the checkpoint ``resume_from`` with its optimiser state and step."""
+        if resume_from is not None:
+            model, state, start_step = _restore(Path(config.output), resume_from, device, dist)
+            return cls(config, dist, device, model, examples, state, start_step, resume_from)
+        return cls(config, dist, device, build_model(config, num_labels), examples, None, 0, None)
+
+    def run(self) -> TrainResult:
+        """Train up to ``config.steps``, logging, evaluating and checkpointing on schedule; an interrupt saves a
+        checkpoint to resume from."""
+        config = self.config
+        if self.dist.is_main:
+            self.logger.log(self.step, {"event": "resume" if self.resumed else "start", **_flat(self.info)})
+        self.bar = self._progress_bar()
+        self.t0 = time.time()
+        try:
+            while self.step < config.steps:
+                self._train_step()
+                if self.step % config.log_every == 0 or self.step == config.steps:
+                    self._log_metrics()
+                if self.heldout is not None and (self.step % config.eval_every == 0 or self.step == config.steps):
+                    self._evaluate()
+                if self.step % config.checkpoint_every == 0 and self.step < config.steps:
+                    self.checkpoint_path = self._save()
+        except KeyboardInterrupt:
+            self._save_interrupted()
+            raise
+        finally:
+            if self.bar is not None:
+                self.bar.close()
+        return self._finish()
+
+    def _progress_bar(self) -> Any:
+        if not (self.config.progress and self.dist.is_main):
+            return None
         from tqdm import tqdm
 
-        bar = tqdm(total=config.steps, initial=start_step, desc=f"train {model.kind}", unit="step",
-                   dynamic_ncols=True, file=sys.stderr)
+        return tqdm(total=self.config.steps, initial=self.step, desc=f"train {self.model.kind}", unit="step",
+                    dynamic_ncols=True, file=sys.stderr)
 
-    acc = _Accumulator()
-    last: dict[str, Any] = {}
-    t0 = time.time()
-    step = start_step
-    checkpoint_path = resume_from
+    def _train_step(self) -> None:
+        """One optimiser step on the batch of the current step (skipped when the loss or gradient is not
+        finite; the schedule advances either way)."""
+        idx = self.sampler.indices(self.step)[self.dist.rank::self.dist.world_size]
+        self.optimizer.zero_grad(set_to_none=True)
+        out, labels, loss_value = _forward_backward(self.model, self.wrapped, self.dataset, idx, self.device,
+                                                    self.use_bf16, self.dist)
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.config.clip))
+        finite = math.isfinite(grad_norm) and math.isfinite(loss_value)
+        if finite:
+            self.optimizer.step()
+        self.scheduler.step()
+        self.step += 1
+        self.acc.add(out, labels, loss_value, grad_norm, finite, self.model.backward_iterations())
+        if self.bar is not None:
+            self.bar.update(1)
 
-    def save(at_step: int) -> Path | None:
-        if dist.is_main:
-            path = _save(run, at_step, model, optimizer, scheduler, config, info, time.time() - t0)
-        else:
-            path = None
-        barrier(dist)
+    def _log_metrics(self) -> None:
+        """Log the statistics accumulated since the last log line (averaged over processes)."""
+        metrics = self.acc.result(self.dist, self.device)
+        metrics.update(lr=self.scheduler.get_last_lr()[0], max_depth=self.sampler.max_depth(self.step - 1),
+                       elapsed_s=round(time.time() - self.t0, 2))
+        self.acc = _Accumulator()
+        self.last = metrics
+        self.logger.log(self.step, metrics)
+        if self.bar is not None:
+            self.bar.set_postfix(loss=f"{metrics['loss']:.3f}", acc=f"{metrics['accuracy']:.3f}",
+                                 it=f"{metrics['iterations_mean']:.1f}")
+
+    def _evaluate(self) -> None:
+        """Accuracy on the held-out examples (main process), logged."""
+        if self.dist.is_main:
+            from recursa.train.evaluate import evaluate_dataset
+
+            assert self.heldout is not None
+            rep = evaluate_dataset(self.model, self.heldout, self.model.kind, self.config.task, self.device)
+            self.logger.log(self.step, {"eval_accuracy": rep.accuracy,
+                                        **{f"eval_accuracy_d{r.depth}": r.accuracy for r in rep.by_depth},
+                                        "eval_spearman": rep.spearman_iterations_height,
+                                        "eval_convergence_failure_rate": rep.convergence_failure_rate})
+            self.module.train()
+        barrier(self.dist)
+
+    def _save(self) -> Path | None:
+        """A checkpoint of the current step (written by the main process; every process waits for it)."""
+        path = None
+        if self.dist.is_main:
+            path = _save(self.run_dir, self.step, self.model, self.optimizer, self.scheduler, self.config, self.info,
+                         time.time() - self.t0)
+        barrier(self.dist)
         return path
 
-    try:
-        while step < config.steps:
-            idx = sampler.indices(step)[dist.rank::dist.world_size]
-            optimizer.zero_grad(set_to_none=True)
-            out, labels, loss_value = _forward_backward(model, wrapped, dataset, idx, device, use_bf16, dist)
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(module.parameters(), config.clip))
-            finite = math.isfinite(grad_norm) and math.isfinite(loss_value)
-            if finite:
-                optimizer.step()
-            scheduler.step()
-            step += 1
-            acc.add(out, labels, loss_value, grad_norm, finite, model.backward_iterations())
-            if bar is not None:
-                bar.update(1)
-            if step % config.log_every == 0 or step == config.steps:
-                metrics = acc.result(dist, device)
-                metrics.update(lr=scheduler.get_last_lr()[0], max_depth=sampler.max_depth(step - 1),
-                               elapsed_s=round(time.time() - t0, 2))
-                acc = _Accumulator()
-                last = metrics
-                logger.log(step, metrics)
-                if bar is not None:
-                    bar.set_postfix(loss=f"{metrics['loss']:.3f}", acc=f"{metrics['accuracy']:.3f}",
-                                    it=f"{metrics['iterations_mean']:.1f}")
-            if heldout is not None and (step % config.eval_every == 0 or step == config.steps):
-                if dist.is_main:
-                    from recursa.train.evaluate import evaluate_dataset
-
-                    rep = evaluate_dataset(model, heldout, model.kind, config.task, device)
-                    logger.log(step, {"eval_accuracy": rep.accuracy,
-                                      **{f"eval_accuracy_d{r.depth}": r.accuracy for r in rep.by_depth},
-                                      "eval_spearman": rep.spearman_iterations_height,
-                                      "eval_convergence_failure_rate": rep.convergence_failure_rate})
-                    module.train()
-                barrier(dist)
-            if step % config.checkpoint_every == 0 and step < config.steps:
-                checkpoint_path = save(step)
-    except KeyboardInterrupt:
-        if step > start_step:
-            checkpoint_path = save(step)
-            print(f"\ninterrupted: checkpoint at step {step} in {checkpoint_path}; continue with --resume",
+    def _save_interrupted(self) -> None:
+        if self.step > self.start_step:
+            self.checkpoint_path = self._save()
+            print(f"\ninterrupted: checkpoint at step {self.step} in {self.checkpoint_path}; continue with --resume",
                   file=sys.stderr)
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
-    if step > start_step or checkpoint_path is None:
-        checkpoint_path = save(step)
-    if dist.is_main:
-        logger.log(step, {"event": "end", "elapsed_s": round(time.time() - t0, 2)})
-    logger.close()
-    return TrainResult(run, step, checkpoint_path, last, model)
+
+    def _finish(self) -> TrainResult:
+        """The final checkpoint (unless the run was already complete and checkpointed) and the end event."""
+        if self.step > self.start_step or self.checkpoint_path is None:
+            self.checkpoint_path = self._save()
+        if self.dist.is_main:
+            self.logger.log(self.step, {"event": "end", "elapsed_s": round(time.time() - self.t0, 2)})
+        self.logger.close()
+        return TrainResult(self.run_dir, self.step, self.checkpoint_path, self.last, self.model)
 
 
 def _forward_backward(model: TaskModel, wrapped: torch.nn.Module, dataset: Any, idx: np.ndarray,

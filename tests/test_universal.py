@@ -63,3 +63,21 @@ def test_sinusoid_is_the_transformer_signal() -> None:
     assert s.shape == (3, 4)
     assert torch.allclose(s[:, 0], torch.sin(torch.arange(3.0)))
     assert torch.allclose(s[:, 2], torch.cos(torch.arange(3.0)))
+
+
+def test_trains_saves_and_loads_through_the_task_model_interface(tmp_path) -> None:
+    from recursa.tasks.registry import generate
+    from recursa.train.evaluate import predict
+    from recursa.train.models import UniversalModel, load_model
+    from recursa.train.trainer import TrainConfig, train
+
+    cfg = TrainConfig(task="listops", output=str(tmp_path / "run"), model="universal", steps=4, batch_size=8,
+                      train_size=64, hidden_size=32, layers=6, threads=1, device="cpu", progress=False,
+                      tensorboard=False, checkpoint_every=4)
+    result = train(cfg)
+    model = load_model(result.checkpoint)
+    assert isinstance(model, UniversalModel) and model.module.config.max_steps == 6
+    examples = generate("listops", [1, 3], 4, seed=1)
+    p = predict(model, model.dataset(examples))
+    assert ((p.iterations >= 1) & (p.iterations <= 6)).all()
+    assert p.predicted.shape == (len(examples),)

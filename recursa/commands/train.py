@@ -1,4 +1,4 @@
-"""``recursa train TASK|FILE``: train the equilibrium reasoner or the transformer baseline."""
+"""``recursa train TASK|FILE``: train the equilibrium reasoner or one of the two transformer baselines."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from recursa.train.cli_support import InputError, parse_set_options
 @click.argument("task")
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Run directory for checkpoints and logs (default: runs/TASK-MODEL).")
-@click.option("--model", type=click.Choice(["recursa", "transformer"]), default="recursa", show_default=True,
-              help="The equilibrium reasoner, or the fixed-depth transformer baseline (BERT).")
+@click.option("--model", type=click.Choice(["recursa", "transformer", "universal"]), default="recursa",
+              show_default=True,
+              help="The equilibrium reasoner, the fixed-depth transformer baseline (BERT), or the adaptive-depth "
+                   "baseline (a Universal Transformer with ACT halting; --layers is its most steps, default 24).")
 @click.option("--steps", type=click.IntRange(min=1), default=2000, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
               help="Trees per step (over all processes).")
@@ -38,7 +40,8 @@ from recursa.train.cli_support import InputError, parse_set_options
 @click.option("--hidden", "hidden_size", type=click.IntRange(min=1), default=64, show_default=True,
               help="Width of the reasoner (and of the baseline).")
 @click.option("--layers", type=click.IntRange(min=0), default=0,
-              help="Transformer layers (default 0: as many as match the reasoner's non-embedding parameters).")
+              help="Transformer layers (default 0: as many as match the reasoner's non-embedding parameters); "
+                   "for --model universal the most steps its halting may take (default 0: 24).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A reasoner option (RecursaConfig key), e.g. --set max_iter=100 --set backward=phantom; "
                    "overrides the training recipe's defaults (recursa.train.trainer.REASONER_DEFAULTS; a "

@@ -1,9 +1,9 @@
-"""One interface over the two models train and eval drive: the equilibrium reasoner and the baseline.
+"""One interface over the models train and eval drive: the equilibrium reasoner and the two baselines.
 
 ``TaskModel.dataset(examples)`` prepares examples once (trees for the reasoner, token sequences for the
 baseline); ``TaskModel.inputs(dataset, indices)`` builds a batch on the CPU; ``TaskModel.forward(inputs,
-labels)`` returns a :class:`ForwardResult` with per-tree iteration statistics (the baseline's "iterations"
-are its fixed number of layers).
+labels)`` returns a :class:`ForwardResult` with per-tree iteration statistics (the BERT baseline's "iterations"
+are its fixed number of layers, the Universal Transformer's the steps its halting took).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import torch
 
 from recursa.tasks.examples import Example
 
-MODEL_KINDS = ("recursa", "transformer")
+MODEL_KINDS = ("recursa", "transformer", "universal")
 
 
 class ModelLoadError(Exception):
@@ -236,6 +236,39 @@ class BaselineModel(TaskModel):
                 "heads": cfg.num_attention_heads, "max_positions": cfg.max_position_embeddings}
 
 
+class UniversalModel(BaselineModel):
+    """The adaptive-depth baseline (:mod:`recursa.train.universal`) on the BERT baseline's leaf-token sequences."""
+
+    kind = "universal"
+
+    @classmethod
+    def create(cls, hidden_size: int, num_labels: int, num_layers: int, max_positions: int = 2048
+               ) -> UniversalModel:
+        """``num_layers`` is the most steps the shared layer may take (0: the config's default);
+        ``max_positions`` is unused (positions are sinusoidal, any length)."""
+        from recursa.train.universal import UniversalConfig, UniversalTransformerForSequenceClassification
+
+        heads = max(1, hidden_size // 16)
+        config = UniversalConfig(hidden_size=hidden_size, num_attention_heads=heads,
+                                 intermediate_size=4 * hidden_size, num_labels=num_labels,
+                                 **({"max_steps": num_layers} if num_layers > 0 else {}))
+        return cls(UniversalTransformerForSequenceClassification(config))
+
+    @property
+    def max_length(self) -> int:
+        return 1 << 30
+
+    def forward(self, inputs: Any, labels: torch.Tensor | None, module: torch.nn.Module | None = None
+                ) -> ForwardResult:
+        out = (module or self.module)(**inputs, labels=labels)
+        return ForwardResult(loss=out.loss, logits=out.logits, iterations=out.iterations, converged=out.converged)
+
+    def describe(self) -> dict[str, Any]:
+        cfg = self.module.config
+        return {**TaskModel.describe(self), "hidden_size": cfg.hidden_size, "max_steps": cfg.max_steps,
+                "heads": cfg.num_attention_heads, "ponder_weight": cfg.ponder_weight}
+
+
 def load_model(directory: str | Path, device: str | torch.device = "cpu") -> TaskModel:
     """Load a reasoner or baseline saved with ``save_pretrained`` (dispatch on ``config.json``)."""
     path = Path(directory)
@@ -251,8 +284,12 @@ def load_model(directory: str | Path, device: str | torch.device = "cpu") -> Tas
         from transformers import BertForSequenceClassification as cls
     elif model_type == "recursa":
         from recursa.equilibrium.model import RecursaForTreeClassification as cls  # type: ignore[assignment]
+    elif model_type == "recursa-ut":
+        from recursa.train.universal import (  # type: ignore[assignment]
+            UniversalTransformerForSequenceClassification as cls,
+        )
     else:
-        raise ModelLoadError(f"{path}: unknown model type {model_type!r} (expected recursa or bert)")
+        raise ModelLoadError(f"{path}: unknown model type {model_type!r} (expected recursa, recursa-ut or bert)")
     for f in sorted(path.glob("*.safetensors")):
         _check_safetensors_file(f)
     try:
@@ -263,7 +300,8 @@ def load_model(directory: str | Path, device: str | torch.device = "cpu") -> Tas
     except Exception as exc:  # transformers / safetensors / torch each raise their own kinds on damaged files
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ModelLoadError(f"{path}: cannot load the model ({detail})") from None
-    model: TaskModel = BaselineModel(module) if model_type == "bert" else ReasonerModel(module)
+    kinds: dict[str, type[TaskModel]] = {"bert": BaselineModel, "recursa-ut": UniversalModel}
+    model = kinds.get(model_type, ReasonerModel)(module)  # type: ignore[call-arg]
     model.module.to(device)
     model.module.eval()
     return model

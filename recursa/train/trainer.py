@@ -34,6 +34,7 @@ from recursa.train.models import (
     ForwardResult,
     ReasonerModel,
     TaskModel,
+    UniversalModel,
     load_model,
 )
 
@@ -257,6 +258,8 @@ def build_model(config: TrainConfig, num_labels: int) -> TaskModel:
             return ReasonerModel.create(config.hidden_size, num_labels, dict(config.reasoner))
         except (TypeError, ValueError) as exc:
             raise TrainError(f"bad reasoner option: {exc}") from None
+    if config.model == "universal":  # --layers: the most steps its halting may take (0: 24)
+        return UniversalModel.create(config.hidden_size, num_labels, config.layers)
     layers = config.layers
     if layers <= 0:
         from recursa.train.baseline import matched_layers

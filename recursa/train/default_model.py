@@ -220,9 +220,11 @@ def model_card(training: dict[str, Any], reports: dict[str, EvalReport], series:
         f"Equivalent single commands: `recursa train {cfg['task']} -o {args.work}/recursa --steps {steps} "
         f"--batch-size {cfg['batch_size']} --lr {cfg['lr']} --train-size {cfg['train_size']} --hidden "
         f"{cfg['hidden_size']}" + "".join(_set_option(k, v) for k, v in cfg["reasoner"].items())
-        + (" --curriculum" if cfg["curriculum"] else "") + "`; the baseline: the same with `--model transformer "
-        f"--layers {args.baseline_layers} --lr {args.baseline_lr}"
-        + (f" --steps {args.baseline_steps}" if args.baseline_steps else "") + "` and without `--set`.",
+        + (" --curriculum" if cfg["curriculum"] else "") + "`"
+        + ("; the baseline: the same with `--model transformer "
+           f"--layers {args.baseline_layers} --lr {args.baseline_lr}"
+           + (f" --steps {args.baseline_steps}" if args.baseline_steps else "") + "` and without `--set`."
+           if "transformer" in training["runs"] else " (no baseline was trained for this card)."),
         "",
         f"- Device: {training['device']}"
         + ("; no GPU was available for this build, and the 2-core machine was shared with other jobs, so the "

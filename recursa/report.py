@@ -204,6 +204,8 @@ def verdict_rules() -> dict[Verdict, Rule]:
                                   "The function uses a construct outside the supported subset."),
         Verdict.PROVED: Rule("recursa/assertion-proved", Level.NOTE,
                              "An assertion is proved by a checked inductive invariant."),
+        Verdict.OVERFLOW: Rule("recursa/signed-overflow", Level.ERROR,
+                               "A signed integer operation overflows on a concrete run (undefined behaviour)."),
     }
 
 
@@ -255,7 +257,8 @@ class Summary:
 
     def line(self) -> str:
         errors = f", {self.input_errors} input error(s)" if self.input_errors else ""
-        counts = ", ".join(f"{n} {v.value}" for v, n in self.counts.items())
+        # overflow verdicts exist only under machine integers: listed when there are some
+        counts = ", ".join(f"{n} {v.value}" for v, n in self.counts.items() if n or v.value != "overflow")
         hidden = f", {self.suppressed} suppressed" if self.suppressed else ""
         stop = "interrupted: " if self.interrupted else ""
         return (f"{stop}{self.assertions} assertion(s) in {self.files} file(s): {counts}{hidden}{errors} "
@@ -382,9 +385,9 @@ def file_lines(fr: FileResult, quiet: bool = False) -> list[str]:
                      f"{r.solver_calls:4d} calls  {escape(r.assertion)}")
         if r.verdict is Verdict.PROVED:
             lines.extend(_proof_lines(r))
-        elif r.verdict is Verdict.VIOLATED and r.trace is not None:
+        elif r.verdict in (Verdict.VIOLATED, Verdict.OVERFLOW) and r.trace is not None:
             lines.append(f"    {escape(r.message)}; trace:")
-            lines.extend(_trace_lines(r.trace))
+            lines.extend(_trace_lines(r.trace, last="signed overflow" if r.verdict is Verdict.OVERFLOW else None))
         else:
             lines.append(f"    {escape(r.message)}")
     return lines
@@ -405,7 +408,8 @@ def _proof_lines(r: AssertionResult) -> list[str]:
 _STEP_LABELS = {"entry": "entry", "assert": "assertion fails"}  # TraceStep.kind; loops are labelled by number
 
 
-def _trace_lines(trace: Any, limit: int = 40) -> list[str]:
+def _trace_lines(trace: Any, limit: int = 40, last: str | None = None) -> list[str]:
+    """The trace's steps; ``last`` relabels its final (failing) step."""
     steps = list(trace.trace)
     shown = steps if len(steps) <= limit else steps[: limit // 2] + [None] + steps[-limit // 2:]
     out = []
@@ -414,6 +418,8 @@ def _trace_lines(trace: Any, limit: int = 40) -> list[str]:
             out.append(f"      ... {len(steps) - limit} more steps ...")
             continue
         label = f"loop {s.loop} head" if s.kind == "loop" else _STEP_LABELS[s.kind]
+        if last is not None and s is steps[-1] and s.kind == "assert":
+            label = last
         out.append(f"      line {s.line:<4} {label:<16} {_values(s.values)}")
     return out
 
@@ -429,10 +435,12 @@ def _finding(r: AssertionResult) -> Finding:
         text = f"Assertion `{r.assertion}` proved" + (f"; invariant: {r.invariant}" if r.invariant else "")
     elif r.verdict is Verdict.VIOLATED:
         text = f"Assertion `{r.assertion}` is violated: {r.message}"
+    elif r.verdict is Verdict.OVERFLOW:
+        text = f"{r.message[:1].upper()}{r.message[1:]}"
     else:
         text = f"Assertion `{r.assertion}`: {r.verdict.value} ({r.message})"
     flow: tuple[Location, ...] = ()
-    if r.verdict is Verdict.VIOLATED and r.trace is not None:
+    if r.verdict in (Verdict.VIOLATED, Verdict.OVERFLOW) and r.trace is not None:
         flow = tuple(Location(r.path, s.line, 0, f"{s.kind}: {_values(s.values)}") for s in r.trace.trace)
     return Finding(verdict_rules()[r.verdict], text, Location(r.path, r.line, r.column),
                    {"verdict": r.verdict.value, "time_s": round(r.time_s, 6), "solver_calls": r.solver_calls}, flow)

@@ -1,6 +1,7 @@
 """``recursa verify``: prove or refute the assertions of C and Python programs.
 
-Exit codes: 0 every assertion proved (or none to check: an empty file is fine); 1 some assertion violated;
+Exit codes: 0 every assertion proved (or none to check: an empty file is fine); 1 some assertion violated (or,
+under machine integers, some signed operation overflows);
 2 usage or input error (missing or unreadable file, syntax error, unknown file type, bad configuration);
 3 some assertion unknown or unsupported; 130 interrupted by Ctrl-C (what was finished is printed first).
 When several apply, the first in the order 2, 1, 3 wins (``Verdict.severity``; printed by
@@ -358,7 +359,8 @@ def write_output(path: str, text: str, inputs: Iterable[str]) -> None:
               help="Files verified in parallel processes; 1 = serial.  [default: number of cores]")
 @click.option("--cross-check", is_flag=True, help="Also ask cvc5 to confirm every verification condition.")
 @click.option("--int-semantics", type=click.Choice(["math", "machine"]), default=None,
-              help="Mathematical integers, or 32-bit machine integers (wrap-around).  [default: math]")
+              help="Mathematical integers, or 32-bit machine integers (unsigned wrap-around; signed overflow is "
+                   "reported as undefined behaviour).  [default: math]")
 @click.option("--ranker", default=None,
               help="Candidate ranking: default (the shipped model), unguided (grammar order), or a model dir.")
 @click.option("--grammar", default=None, help="Invariant grammar (grammars/invariants).  [default: linear]")
@@ -371,10 +373,11 @@ def verify(paths: tuple[str, ...], timeout: float | None, fmt: str | None, outpu
     """Prove or refute every assertion in PATHS (C and Python files, directories of them, PATH::FUNCTION, or
     '-' for standard input with --stdin-filename).
 
-    Each assertion is PROVED (with the inductive invariant, re-checked by a fresh solver), VIOLATED (with a
-    concrete trace the interpreter replays), UNKNOWN (budget or timeout), or UNSUPPORTED (the construct and
-    its line:col). A comment `# recursa: ignore[violated]` (`// ...` in C; bare `ignore` = every verdict) on
-    an assertion's line suppresses it. Settings come from recursa.toml / [tool.recursa]; flags override them.
+    Each assertion is PROVED (with the inductive invariant, re-checked by a fresh solver), VIOLATED (with a concrete
+    trace the interpreter replays), UNKNOWN (budget or timeout), or UNSUPPORTED (the construct and its line:col);
+    with --int-semantics machine, a C signed operation that overflows is OVERFLOW (undefined behaviour, with its
+    trace). A comment `# recursa: ignore[violated]` (`// ...` in C; bare `ignore` = every verdict) on an assertion's
+    line suppresses it. Settings come from recursa.toml / [tool.recursa]; flags override them.
     """
     start = time.perf_counter()
     settings = resolve("verify", paths, params, timeout=timeout, format=fmt, int_semantics=int_semantics,

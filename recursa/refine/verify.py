@@ -34,28 +34,31 @@ class Verdict(str, enum.Enum):
     - ``proved``: an inductive invariant whose every verification condition a fresh solver re-checked;
     - ``violated``: a concrete run, replayed by the interpreter, reaches the failing assertion;
     - ``unknown``: neither within the budget or timeout (never a guess);
-    - ``unsupported``: the function uses a construct outside the supported subset (named in the message).
+    - ``unsupported``: the function uses a construct outside the supported subset (named in the message);
+    - ``overflow``: (``--int-semantics machine``, C) a concrete run, replayed by the interpreter, reaches a
+      signed operation whose result does not fit in ``int``: undefined behaviour, reported at the operation.
 
-    When a run has several verdicts the most severe one decides the exit code: violated (1), then
-    unsupported and unknown (3), then proved (0). An input error (2, :class:`InputError`) comes before all.
+    When a run has several verdicts the most severe one decides the exit code: violated and overflow (1),
+    then unsupported and unknown (3), then proved (0). An input error (2, :class:`InputError`) comes before all.
     """
 
     PROVED = "proved"
     VIOLATED = "violated"
     UNKNOWN = "unknown"
     UNSUPPORTED = "unsupported"
+    OVERFLOW = "overflow"
 
     @property
     def severity(self) -> int:
-        """Rank for "which verdict wins": proved 0 < unknown 1 < unsupported 2 < violated 3."""
-        return (Verdict.PROVED, Verdict.UNKNOWN, Verdict.UNSUPPORTED, Verdict.VIOLATED).index(self)
+        """Rank for "which verdict wins": proved 0 < unknown 1 < unsupported 2 < overflow 3 < violated 4."""
+        return (Verdict.PROVED, Verdict.UNKNOWN, Verdict.UNSUPPORTED, Verdict.OVERFLOW, Verdict.VIOLATED).index(self)
 
     @property
     def exit_code(self) -> int:
         """The exit code of ``recursa verify`` when this is the most severe verdict of a run."""
         if self is Verdict.PROVED:
             return 0
-        return 1 if self is Verdict.VIOLATED else 3
+        return 1 if self in (Verdict.VIOLATED, Verdict.OVERFLOW) else 3
 
 
 class InputError(RecursaError):
@@ -193,7 +196,9 @@ class Verifier:
         lines: list[str] | None = None
         for unit in prog.units:
             wanted = functions is None or bool({unit.name, unit.name.rsplit(".", 1)[-1]} & functions)
-            if not unit.assertion_locs or not wanted:
+            checks = unit.function is not None and unit.name == "main" and any(
+                a.kind == "overflow" for a in unit.function.assertions)  # a C program's implicit checks
+            if not (unit.assertion_locs or checks) or not wanted:
                 continue
             out.notes.extend(f"{unit.name}: {note}" for note in unit.notes)
             if unit.function is None and unit.unsupported is not None:
@@ -232,8 +237,33 @@ class Verifier:
 
 
 def _all_unknown(f: Function, prog: ProgramFile, message: str, start: float) -> list[AssertionResult]:
-    return [AssertionResult(prog.path, f.name, a.loc.line, a.loc.col, a.text, Verdict.UNKNOWN, message,
+    return [AssertionResult(prog.path, f.name, a.loc.line, a.loc.col, _check_text(a), Verdict.UNKNOWN, message,
                             time_s=time.perf_counter() - start) for a in f.assertions]
+
+
+def _unmodelled_on(f: Function, v: Any, machine: bool) -> list[Any]:
+    """The unmodelled constructs (havocs with :attr:`Havoc.unmodelled`) the violation ``v``'s run passes through,
+    once each, in the order met (none when the function has none)."""
+    from recursa.symbolic.interp import Interpreter, ReplayOracle
+    from recursa.symbolic.ir import Havoc
+
+    if not any(isinstance(s, Havoc) and s.unmodelled for s in f.statements()):
+        return []
+    met: list[Any] = []
+
+    class _Watch(ReplayOracle):
+        def nondet(self, stmt: Havoc, in_loop_condition: bool) -> Any:
+            if stmt.unmodelled and all(m is not stmt for m in met):
+                met.append(stmt)
+            return super().nondet(stmt, in_loop_condition)
+
+    Interpreter(f, machine).run(_Watch(v.initial, list(v.nondet)), max_steps=1_000_000)
+    return met
+
+
+def _check_text(a: Any) -> str:
+    """How a result names its check: the assertion's text, or the operation an implicit check guards."""
+    return f"overflow check '{a.text}'" if a.kind == "overflow" else a.text
 
 
 def _line_text(lines: list[str], loc: Loc) -> str:
@@ -372,9 +402,14 @@ class _FunctionRun:
         # 2. verify-and-refine for the assertions not already refuted
         todo = set(asserts) - set(violations)
         refine_stats = RefineStats()
+        phase_stops: dict[int, str] = {}  # assertion -> why its refinement stopped
         proved: set[int] = set()
-        invariants: dict[int, list[Any]] = {}
-        certificate = None
+        proofs: dict[int, tuple[Any, dict[int, list[Any]]]] = {}  # assertion -> (certificate, invariants)
+        certificates: list[Any] = []
+        # implicit overflow checks (machine integers) come second, in at most half the time left: the assertions
+        # the program states are settled first, and a check that cannot be proved does not take their time
+        checks = {k for k in todo if asserts[k].kind == "overflow"}
+        phases = [(todo - checks, self.dl), (checks, None)] if checks else [(todo, self.dl)]
         if todo and not self.dl.expired():
             loops = {lp.index: lp for lp in f.loops}
             shared = SharedEncoding()  # the loops of one function share the ranker's encoding of its tree
@@ -383,21 +418,29 @@ class _FunctionRun:
             import z3
 
             alg_samples = self._algebraic_samples(interp, live) if opt.budget.algebraic and not self.machine else {}
-            try:
-                result = refine(ts, self.v.grammar, self.v.ranker, samples, contexts, todo, opt.budget,
-                                self.dl, sampler=self._sampler(ts, interp, live), equality_data=alg_samples)
-            except z3.Z3Exception:
-                if not self.dl.expired():
-                    raise
-                result = RefineResult(set(), {}, RefineStats(stopped="timeout"))  # Z3 interrupted past the deadline
-            refine_stats = result.stats
-            self.calls += result.stats.solver_calls
-            if result.proved:
-                certificate, invariants = self._certify(ts, result.invariants, result.proved)
-                if certificate.valid:
-                    proved = set(result.proved)
-                    for k in proved:
-                        self._settle(k)
+            for goal, phase_dl in phases:
+                if not goal or self.dl.expired():
+                    continue
+                dl = phase_dl or self.dl.within(max(0.0, self.dl.remaining()) / 2)
+                try:
+                    result = refine(ts, self.v.grammar, self.v.ranker, samples, contexts, goal, opt.budget,
+                                    dl, sampler=self._sampler(ts, interp, live), equality_data=alg_samples)
+                except z3.Z3Exception:
+                    if not dl.expired():
+                        raise
+                    result = RefineResult(set(), {}, RefineStats(stopped="timeout"))  # Z3 interrupted at the deadline
+                if phase_dl is not None:
+                    refine_stats = result.stats
+                phase_stops.update(dict.fromkeys(goal, result.stats.stopped))
+                self.calls += result.stats.solver_calls
+                if result.proved:
+                    certificate, invariants = self._certify(ts, result.invariants, result.proved)
+                    certificates.append(certificate)
+                    if certificate.valid:
+                        proved |= set(result.proved)
+                        for k in result.proved:
+                            proofs[k] = (certificate, invariants)
+                            self._settle(k)
 
         # 3. what is left: longer runs, then bounded model checking
         left = set(asserts) - proved - set(violations)
@@ -415,7 +458,7 @@ class _FunctionRun:
         # 4. verdicts
         out = []
         total = time.perf_counter() - self.start
-        inv_texts = {loops_line: text for loops_line, text in self._invariant_texts(ts, invariants).items()}
+        texts: dict[int, dict[int, str]] = {}
         stats = {"refine": refine_stats.to_json(), "bmc": {"solver_calls": bmc_stats.solver_calls,
                                                            "depth": bmc_stats.depth_reached,
                                                            "timed_out": bmc_stats.timed_out},
@@ -423,24 +466,38 @@ class _FunctionRun:
         for k, a in sorted(asserts.items()):
             t, calls = self.settled.get(k, (total, self.calls))
             common = dict(path=self.prog.path, function=f.name, line=a.loc.line, column=a.loc.col,
-                          assertion=a.text, time_s=t, solver_calls=calls, check_calls=self.check_calls,
+                          assertion=_check_text(a), time_s=t, solver_calls=calls, check_calls=self.check_calls,
                           stats=stats)
             if k in proved:
+                certificate, invariants = proofs[k]
+                inv_texts = texts.setdefault(id(invariants), self._invariant_texts(ts, invariants))
                 inv = "; ".join(f"line {ln}: {txt}" for ln, txt in inv_texts.items()) if len(inv_texts) > 1 else (
                     next(iter(inv_texts.values())) if inv_texts else "true")
                 out.append(AssertionResult(verdict=Verdict.PROVED, invariant=inv, invariants=inv_texts,
                                            certificate=certificate, message=_proved_message(ts, inv_texts),
                                            **common))
+            elif k in violations and (met := _unmodelled_on(f, violations[k], self.machine)):
+                # the run depends on values the front end could not model: it may not be a real execution
+                names = ", ".join(f"{h.unmodelled} at {h.loc}" for h in met)
+                out.append(AssertionResult(verdict=Verdict.UNSUPPORTED,
+                                           message=f"unsupported {names} (the violation found passes through "
+                                                   f"{'it' if len(met) == 1 else 'them'})", **common))
+            elif k in violations and a.kind == "overflow":
+                v = violations[k]
+                out.append(AssertionResult(verdict=Verdict.OVERFLOW, trace=v,
+                                           message=f"undefined behaviour: signed overflow in '{a.text}' after "
+                                                   f"{_loop_visits(v)} loop-head visit(s) ({v.source})", **common))
             elif k in violations:
                 v = violations[k]
                 out.append(AssertionResult(verdict=Verdict.VIOLATED, trace=v,
                                            message=f"fails after {_loop_visits(v)} loop-head visit(s) "
                                                    f"({v.source})", **common))
             else:
-                reason = refine_stats.stopped or "not proved"
-                if certificate is not None and not certificate.valid and k in (certificate.assertions or ()):
-                    bad = next((c.name for c in certificate.vcs if c.status != "unsat"), "?")
-                    reason = f"certificate re-check failed ({bad})"
+                reason = phase_stops.get(k) or refine_stats.stopped or "not proved"
+                for certificate in certificates:
+                    if not certificate.valid and k in (certificate.assertions or ()):
+                        bad = next((c.name for c in certificate.vcs if c.status != "unsat"), "?")
+                        reason = f"certificate re-check failed ({bad})"
                 msg = f"{reason}; no violation within {max(bmc_stats.depth_reached, 0)} loop-head visits"
                 if self.dl.expired():
                     msg = f"timeout after {opt.timeout_s:g} s ({reason})"

@@ -5,7 +5,9 @@ bounded model checking is confirmed by an independent reading of the program. St
 explicit frame stack (no recursion); expressions are compiled to Python closures once.
 
 Semantics: ``math`` uses unbounded integers; ``machine`` wraps every arithmetic result to 32-bit two's
-complement, C division truncates towards zero, Python's ``//`` and ``%`` floor.
+complement (C's signed overflow is caught before that by the front end's implicit checks, ``Assert`` of kind
+``overflow``; unsigned values are bit patterns that ``udiv``/``urem``/``lshr``/``ult``... read unsigned), C division
+truncates towards zero, Python's ``//`` and ``%`` floor.
 """
 
 from __future__ import annotations
@@ -58,6 +60,24 @@ def cdiv(a: int, b: int) -> int:
 
 def cmod(a: int, b: int) -> int:
     return a - b * cdiv(a, b)
+
+
+def _u(v: int) -> int:
+    return v & (_MOD - 1)
+
+
+#: Machine-integer operators that read their operands as unsigned 32-bit values, and the overflow check of
+#: signed ``*`` (the exact product within the 32-bit range).
+_SPECIAL: dict[str, Callable[[int, int], Value]] = {
+    "udiv": lambda a, b: wrap(_u(a) // _u(b)),
+    "urem": lambda a, b: wrap(_u(a) % _u(b)),
+    "lshr": lambda a, b: wrap(_u(a) >> b),
+    "ult": lambda a, b: _u(a) < _u(b),
+    "ule": lambda a, b: _u(a) <= _u(b),
+    "ugt": lambda a, b: _u(a) > _u(b),
+    "uge": lambda a, b: _u(a) >= _u(b),
+    "mul_fits": lambda a, b: INT_MIN <= a * b <= INT_MAX,
+}
 
 
 #: Concrete runs stop ("too large") once an integer exceeds this magnitude: a value that squares itself
@@ -122,6 +142,8 @@ def _source(expr: Expr, machine: bool) -> str:
             op = node.op
             if op in ("and", "or"):
                 s = f"({k[0]} {op} {k[1]})"
+            elif op in _SPECIAL:
+                s = f"_special[{op!r}]({k[0]}, {k[1]})"
             elif op in ("cdiv", "cmod", "shl"):
                 s = f"_{op}({k[0]}, {k[1]})"
             elif op == "fdiv":
@@ -187,6 +209,8 @@ def _apply_binary(op: str, x: Any, y: Any, w: Callable[[int], int]) -> Value:
         return bool(x and y)
     if op == "or":
         return bool(x or y)
+    if op in _SPECIAL:
+        return _SPECIAL[op](x, y)
     if op == "cdiv":
         return w(cdiv(x, y))
     if op == "cmod":
@@ -204,7 +228,8 @@ def compile_expr(expr: Expr, machine: bool = False) -> Callable[[Env], Value]:
     if _depth(expr) > _MAX_SOURCE_DEPTH:
         return _closure(expr, machine)
     code = f"lambda env: {_source(expr, machine)}"
-    return eval(code, {"_wrap": wrap, "_cdiv": cdiv, "_cmod": cmod, "_shl": shl})  # noqa: S307 - generated from the IR
+    return eval(code, {"_wrap": wrap, "_cdiv": cdiv, "_cmod": cmod, "_shl": shl,
+                        "_special": _SPECIAL})  # noqa: S307 - generated from the IR
 
 
 # ---- oracles ------------------------------------------------------------------------------------------
@@ -346,7 +371,9 @@ class Interpreter:
     def _snapshot(self, env: Env, defined: set[str]) -> dict[str, Value]:
         """The visible variables that hold a value the program gave them (a parameter, an assignment, a
         declaration): a variable not yet assigned at this point has no value a reader could trust."""
-        return {self.function.show(v): env[v] for v in self._visible if v in defined}
+        bits = self.function.unsigned
+        return {self.function.show(v): _u(env[v]) if v in bits else env[v]  # type: ignore[arg-type]
+                for v in self._visible if v in defined}
 
     def run(self, oracle: Oracle, max_steps: int = 100_000, on_head: HeadHook | None = None,
             record: bool = False, record_limit: int = 10_000, deadline: Deadline | None = None) -> RunResult:
@@ -377,7 +404,7 @@ class Interpreter:
         trace = result.trace
         nondet_log = result.nondet
         if record:
-            params = {fn.show(p): env[p] for p in fn.params}
+            params = {fn.show(p): _u(env[p]) if p in fn.unsigned else env[p] for p in fn.params}  # type: ignore[arg-type]
             trace.append(TraceStep("entry", fn.loc.line, params))
         defined: set[str] = set(fn.params)
         # frames: [stmts, position] for blocks; [loop, phase] for loops (phase: head / body / update)
@@ -408,8 +435,16 @@ class Interpreter:
                             if not ev(s.cond, env):
                                 blocked = True
                                 break
+                        elif isinstance(s, Assert):  # an implicit overflow check of the condition
+                            if not ev(s.cond, env):
+                                result.outcome = Outcome.VIOLATION
+                                result.failed = s
+                                if record:
+                                    trace.append(TraceStep("assert", s.loc.line, self._snapshot(env, defined)))
+                                result.steps = steps
+                                return
                         else:
-                            raise TypeError("loop preludes hold havocs and assumptions only")
+                            raise TypeError("loop preludes hold havocs, assumptions and overflow checks only")
                     if blocked:
                         result.outcome = Outcome.BLOCKED
                         break

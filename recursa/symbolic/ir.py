@@ -38,8 +38,14 @@ NO_LOC = Loc(0, 0)
 # ---- expressions --------------------------------------------------------------------------------------
 
 #: Binary operators. ``cdiv``/``cmod`` truncate towards zero (C); ``fdiv``/``fmod`` floor (Python).
-ARITH_OPS = frozenset({"add", "sub", "mul", "cdiv", "cmod", "fdiv", "fmod", "band", "bor", "bxor", "shl", "shr"})
-COMPARE_OPS = frozenset({"lt", "le", "gt", "ge", "eq", "ne"})
+#: Machine integers only: ``udiv``/``urem``/``lshr`` read their operands as unsigned 32-bit values.
+ARITH_OPS = frozenset({"add", "sub", "mul", "cdiv", "cmod", "fdiv", "fmod", "band", "bor", "bxor", "shl", "shr",
+                       "udiv", "urem", "lshr"})
+#: ``ult``..``uge`` compare as unsigned 32-bit values (machine integers only).
+COMPARE_OPS = frozenset({"lt", "le", "gt", "ge", "eq", "ne", "ult", "ule", "ugt", "uge"})
+#: ``mul_fits`` (bool): the exact product of two machine integers is within the 32-bit signed range (the
+#: overflow check of C's signed ``*``).
+CHECK_OPS = frozenset({"mul_fits"})
 LOGIC_OPS = frozenset({"and", "or"})
 #: Unary operators: ``neg`` (int), ``bnot`` (int, bitwise), ``not`` (bool), ``to_int`` (bool -> 0/1),
 #: ``to_bool`` (int -> ``!= 0``).
@@ -49,10 +55,11 @@ OP_SYMBOL = {
     "add": "+", "sub": "-", "mul": "*", "cdiv": "/", "cmod": "%", "fdiv": "//", "fmod": "%",
     "band": "&", "bor": "|", "bxor": "^", "shl": "<<", "shr": ">>",
     "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!=", "and": "&&", "or": "||",
+    "udiv": "/", "urem": "%", "lshr": ">>", "ult": "<", "ule": "<=", "ugt": ">", "uge": ">=",
 }
 _PRECEDENCE = {"or": 1, "and": 2, "bor": 3, "bxor": 4, "band": 5, "eq": 6, "ne": 6, "lt": 7, "le": 7,
                "gt": 7, "ge": 7, "shl": 8, "shr": 8, "add": 9, "sub": 9, "mul": 10, "cdiv": 10, "cmod": 10,
-               "fdiv": 10, "fmod": 10}
+               "fdiv": 10, "fmod": 10, "udiv": 10, "urem": 10, "lshr": 8, "ult": 7, "ule": 7, "ugt": 7, "uge": 7}
 
 
 class Expr:
@@ -180,6 +187,9 @@ def render(expr: Expr, style: str = "c") -> str:
             sym = {"neg": "-", "bnot": "~", "not": "not " if py else "!"}[node.op]
             inner = text if prec >= 11 else f"({text})"
             return sym + inner, 11
+        if isinstance(node, Binary) and node.op in CHECK_OPS:
+            (lt, _), (rt, _) = kids
+            return f"{node.op}({lt}, {rt})", 100
         if isinstance(node, Binary):
             prec = _PRECEDENCE[node.op]
             (lt, lp), (rt, rp) = kids
@@ -218,13 +228,18 @@ class Assign(Stmt):
 
 @dataclass(eq=False, frozen=True)
 class Havoc(Stmt):
-    """``var`` takes an arbitrary value of its sort (nondet call, declaration without initialiser)."""
+    """``var`` takes an arbitrary value of its sort (nondet call, declaration without initialiser).
+
+    ``unmodelled`` names a construct outside the subset whose value the havoc stands for (``"call to 'f'"``,
+    ``"array access 'a[i]'"``): a proof holds for every value, but a violation that passes through it may not
+    be real, so it is reported unsupported."""
 
     var: str
     sort: Sort
     loc: Loc
     site: int
     reason: str = "nondet"
+    unmodelled: str = ""
 
 
 @dataclass(eq=False, frozen=True)
@@ -235,10 +250,14 @@ class Assume(Stmt):
 
 @dataclass(eq=False, frozen=True)
 class Assert(Stmt):
+    """A check: ``kind`` ``assert`` is one the program states; ``overflow`` is implicit, inserted by the C
+    front end under machine integers before a signed operation that could overflow (``text`` names it)."""
+
     cond: Expr
     loc: Loc
     index: int
     text: str
+    kind: str = "assert"
 
 
 @dataclass(eq=False, frozen=True)
@@ -299,6 +318,8 @@ class Function:
     end_byte: int = 0
     display: dict[str, str] = field(default_factory=dict)
     constants: frozenset[int] = frozenset()
+    #: variables of a 32-bit unsigned C type under machine integers (held as bit patterns, shown unsigned)
+    unsigned: frozenset[str] = frozenset()
 
     def statements(self) -> Iterator[Stmt]:
         """Every statement, in source order (pre-order), including those nested in ifs and loops."""

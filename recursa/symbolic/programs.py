@@ -1,16 +1,20 @@
 """C functions and a Python subset → the IR of :mod:`recursa.symbolic.ir`, from tree-sitter trees.
 
 Supported: integer and boolean variables, assignments (also compound, ``++``/``--``, Python tuple and chained
-assignment), if/else, while / for / do-while (C), while / ``for i in range(...)`` (Python), break,
-continue, return, ``assume(e)`` / ``__VERIFIER_assume(e)`` / ``assume_abort_if_not(e)``, ``assert(e)`` /
-``__VERIFIER_assert(e)`` / ``assert e`` / ``reach_error()``, and nondeterministic values from calls to
-``unknown*()``, ``nondet*()``, ``__VERIFIER_nondet_*()`` (``recursa.nondet_int()`` in Python). Uninitialised
-variables and parameters hold arbitrary values. C unsigned types are integers kept in ``[0, 2**width)`` by an
-explicit ``mod 2**width`` after each operation that can leave the range; C calls to functions of the same file
-are inlined; ``++``/``--`` may sit inside expressions. A Python function's leading asserts on its parameters are
-its precondition (assumptions). Output calls (``printf``, ``print``) with inert arguments are dropped with a note
-(:attr:`FunctionUnit.notes`). Anything else raises :class:`UnsupportedError` naming the construct and its
-line:col; functions are then reported as unsupported, never crash the run.
+assignment), if/else, while / for / do-while (C), while / ``for i in range(...)`` (Python), break, continue, return,
+``assume(e)`` / ``__VERIFIER_assume(e)`` / ``assume_abort_if_not(e)``, ``assert(e)`` / ``__VERIFIER_assert(e)`` /
+``assert e`` / ``reach_error()``, and nondeterministic values from calls to ``unknown*()``, ``nondet*()``,
+``__VERIFIER_nondet_*()`` (``recursa.nondet_int()`` in Python). Uninitialised variables and parameters hold
+arbitrary values. C unsigned types are integers kept in ``[0, 2**width)`` by an explicit ``mod 2**width`` after each
+operation that can leave the range (under machine integers: 32-bit ones are bit patterns read unsigned by division,
+``>>`` and comparisons, narrower ones are masked, and signed ``+ - * / % <<`` and unary ``-`` get an implicit
+overflow check, :class:`Assert` of kind ``overflow``); C calls to functions of the same file are inlined;
+``++``/``--`` may sit inside expressions. A Python function's leading asserts on its parameters are its precondition
+(assumptions). Output calls (``printf``, ``print``) with inert arguments are dropped with a note
+(:attr:`FunctionUnit.notes`). C local arrays, floating-point variables and calls to unknown functions are sliced:
+writes to them are dropped with a note and reads are arbitrary values (:attr:`Havoc.unmodelled`). Anything else
+raises :class:`UnsupportedError` naming the construct and its line:col; functions are then reported as unsupported,
+never crash the run.
 
 Conversion walks the tree with generators driven by an explicit stack (:func:`_run`), so arbitrarily deep
 nesting never reaches Python's recursion limit.
@@ -19,6 +23,7 @@ nesting never reaches Python's recursion limit.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -123,7 +128,8 @@ OUTPUT_NAMES = {"c": frozenset({"printf", "puts", "putchar", "fprintf", "fputs",
 _C_PRINTABLE_NODES = frozenset({
     "identifier", "number_literal", "string_literal", "string_content", "escape_sequence", "concatenated_string",
     "char_literal", "character", "true", "false", "null", "binary_expression", "unary_expression",
-    "parenthesized_expression", "conditional_expression", "comment"})
+    "parenthesized_expression", "conditional_expression", "comment", "subscript_expression", "initializer_list",
+    "cast_expression", "type_descriptor", "primitive_type", "sized_type_specifier", "sizeof_expression"})
 #: Python expression kinds that cannot raise or assign (allowed in the arguments of a dropped ``print``).
 _PRINTABLE_NODES = frozenset({
     "identifier", "integer", "true", "false", "none", "string", "string_start", "string_content", "string_end",
@@ -145,6 +151,16 @@ C_UNSIGNED_TYPES = {"unsigned": 32, "unsigned int": 32, "unsigned long": 64, "un
 #: ``__VERIFIER_nondet_<kind>`` of an unsigned kind -> width.
 _NONDET_UNSIGNED = {"uint": 32, "unsigned": 32, "u32": 32, "ulong": 64, "ulonglong": 64, "u64": 64,
                     "ushort": 16, "u16": 16, "uchar": 8, "u8": 8, "size_t": 64}
+
+#: The width of ``int`` under ``--int-semantics machine``.
+MACHINE_BITS = 32
+INT_MIN, INT_MAX = -(1 << (MACHINE_BITS - 1)), (1 << (MACHINE_BITS - 1)) - 1
+
+
+def _wrap32(v: int) -> int:
+    """``v`` as a 32-bit two's-complement value (the bit pattern machine integers hold)."""
+    return ((v - INT_MIN) % (1 << MACHINE_BITS)) + INT_MIN
+
 
 _Gen = Generator[Any, Any, Any]
 _JUMPS = ("break_statement", "continue_statement", "return_statement")
@@ -257,25 +273,37 @@ class _Builder:
         self.unsigned: dict[str, int] = {}
         self.unsigned_exprs: dict[int, tuple[Expr, int]] = {}
 
-    def check_unsigned(self, what: str, loc: Loc) -> None:
-        if self.machine:
-            raise UnsupportedError(f"unsigned {what}", loc, "unsigned types are supported with --int-semantics math")
+    def check_unsigned(self, what: str, loc: Loc, width: int) -> None:
+        """Machine integers are 32 bits wide: a wider unsigned type cannot be modelled with them."""
+        if self.machine and width > MACHINE_BITS:
+            raise UnsupportedError(f"unsigned {what}", loc,
+                                   f"{width}-bit unsigned types are supported with --int-semantics math")
 
     def in_range(self, e: Expr, width: int) -> Expr:
-        """``0 <= e < 2**width``: the values of an unsigned type of that width."""
+        """``0 <= e < 2**width``: the values of an unsigned type of that width. A 32-bit unsigned value under
+        machine integers is any bit pattern (read as unsigned by the operators that care)."""
+        if self.machine and width >= MACHINE_BITS:
+            return TRUE
         return logic("and", compare("ge", e, Const(0)), compare("lt", e, self.int_literal(1 << width)))
 
     def width_of(self, e: Expr) -> int | None:
         """The width of ``e``'s unsigned C type, ``None`` for a signed (or boolean) value."""
-        if isinstance(e, Var):
-            return self.unsigned.get(e.name)
         hit = self.unsigned_exprs.get(id(e))
-        return hit[1] if hit is not None and hit[0] is e else None
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        return self.unsigned.get(e.name) if isinstance(e, Var) else None
 
     def reduce(self, e: Expr, width: int) -> Expr:
-        """``e mod 2**width``, typed unsigned: C's wrap-around for unsigned arithmetic and conversions."""
+        """``e mod 2**width``, typed unsigned: C's wrap-around for unsigned arithmetic and conversions. Under
+        machine integers a 32-bit unsigned value keeps its bit pattern (arithmetic already wraps) and a narrower
+        one is masked."""
         if isinstance(e, Const):  # a fresh node: the tag must not stick to a constant shared elsewhere
-            out: Expr = self.int_literal(e.value % (1 << width))
+            value = e.value % (1 << width)
+            out: Expr = self.int_literal(_wrap32(value) if self.machine else value)
+        elif self.machine and width >= MACHINE_BITS:
+            out = dataclasses.replace(as_int(e))  # the same bits, in a fresh node that carries the unsigned tag
+        elif self.machine:
+            out = arith("band", e, self.int_literal((1 << width) - 1))
         else:
             out = arith("fmod", e, self.int_literal(1 << width))
         self.unsigned_exprs[id(out)] = (out, width)
@@ -310,20 +338,31 @@ class _Builder:
         self.variables[name] = sort
         return name
 
-    def havoc(self, var: str, sort: Sort, loc: Loc, reason: str) -> Havoc:
+    def havoc(self, var: str, sort: Sort, loc: Loc, reason: str, unmodelled: str = "") -> Havoc:
         self.havoc_sites += 1
-        return Havoc(var, sort, loc, self.havoc_sites, reason)
+        return Havoc(var, sort, loc, self.havoc_sites, reason, unmodelled)
+
+    def unmodelled_value(self, construct: str, loc: Loc) -> Expr:
+        """An arbitrary integer standing for the value of ``construct``, outside the subset (see
+        :attr:`Havoc.unmodelled`)."""
+        self.temp_count += 1
+        tmp = self.fresh(f"__um{self.temp_count}", Sort.INT)
+        self.pending.append(self.havoc(tmp, Sort.INT, loc, construct, construct))
+        self.notes.append(f"{loc}: {construct} is not modelled: it is taken to be any value, and a violation that "
+                          "passes through it is reported unsupported")
+        return Var(tmp)
 
     def nondet_value(self, name: str, loc: Loc) -> Expr:
         low = name.lower()
         kind = low.rsplit("nondet", 1)[-1].lstrip("_") if "nondet" in low else ""
         width = _NONDET_UNSIGNED.get(kind)
         if width is not None:
-            self.check_unsigned(f"nondeterministic value '{name}()'", loc)
+            self.check_unsigned(f"nondeterministic value '{name}()'", loc, width)
             self.temp_count += 1
             tmp = self.fresh(f"__nd{self.temp_count}", Sort.INT)
             self.pending.append(self.havoc(tmp, Sort.INT, loc, f"{name}()"))
-            self.pending.append(Assume(self.in_range(Var(tmp), width), loc))
+            if not (self.machine and width >= MACHINE_BITS):
+                self.pending.append(Assume(self.in_range(Var(tmp), width), loc))
             self.unsigned[tmp] = width
             return Var(tmp)
         if "unsigned" in low or "size_t" in low:
@@ -380,6 +419,11 @@ class _Builder:
         self.assert_count += 1
         return Assert(cond, loc, self.assert_count, text)
 
+    def next_check(self) -> int:
+        """The index of a new implicit check (numbered with the assertions)."""
+        self.assert_count += 1
+        return self.assert_count
+
 
 # ======================================================================================================
 # C
@@ -402,15 +446,17 @@ class _CFrontEnd:
         self.functions = functions or {}  # the file's function definitions, by name: the callees we inline
         self.inlining: list[str] = []  # the callees being inlined, outermost first (recursion check)
         self.return_var: list[str | None] = []  # per callee being inlined: the variable its result goes to
+        self.early_return: list[bool] = []  # per callee being inlined: whether it returns before its end
         self.effect_calls: set[int] = set()  # start bytes of calls whose callee may have effects (statement level)
         self.lazy_depth = 0  # > 0 inside an operand that may not be evaluated (of &&, ||, ?:)
+        self.guards: list[Expr] = []  # the conditions under which those operands are evaluated
 
     def inline(self, node: Any, name: str) -> _Gen:
         """Inline a call to a function of the file: its parameters and locals become fresh variables, its body
         runs in place (statements go to ``pending``), and its result is the returned value.
 
-        Supported: non-recursive callees whose ``return`` statements all sit in tail position (last in the
-        body, or last in a branch of a tail ``if``), so the body needs no jump. A call inside a larger
+        Supported: non-recursive callees. A ``return`` before the end of the callee sets a flag that skips the
+        rest of the body (:func:`_route_returns`); with only tail returns the body needs no jump. A call inside a larger
         expression (which may not be evaluated, as in ``a && f(x)``) must be to a callee without loops,
         assertions, assumptions or writes to globals: its statements then run unconditionally, harmlessly.
         """
@@ -421,10 +467,7 @@ class _CFrontEnd:
             raise UnsupportedError(f"recursive call to '{name}'", loc)
         if len(self.inlining) >= MAX_INLINE_DEPTH:
             raise UnsupportedError(f"call to '{name}'", loc, f"calls nested deeper than {MAX_INLINE_DEPTH}")
-        late = _c_non_tail_return(fnode)
-        if late is not None:
-            raise UnsupportedError(f"return before the end of '{name}'", b.loc(late),
-                                   "inlined callees may return only in tail position")
+        early = _c_non_tail_return(fnode) is not None  # a return before the end: routed through a flag
         args = [c for c in node.child_by_field_name("arguments").named_children if c.type != "comment"]
         values = []
         for a in args:
@@ -457,8 +500,13 @@ class _CFrontEnd:
                 ret = self.declare(f"{name}_result", rsort, rwidth)
                 b.display[ret] = f"{name}()"
             self.return_var.append(ret)
+            self.early_return.append(early)
             body = yield self.block(fnode.child_by_field_name("body").named_children, new_scope=True)
             self.return_var.pop()
+            self.early_return.pop()
+            if early:
+                flag = self.declare("__returned", Sort.BOOL)
+                body = [Assign((flag,), (FALSE,), loc), *_route_returns(body, flag, loc)]
         finally:
             self.scopes = outer_scopes
             self.inlining.pop()
@@ -484,7 +532,7 @@ class _CFrontEnd:
         if text in C_INT_TYPES:
             return Sort.INT, None
         if text in C_UNSIGNED_TYPES:
-            b.check_unsigned(f"type '{text}'", b.loc(tnode))
+            b.check_unsigned(f"type '{text}'", b.loc(tnode), C_UNSIGNED_TYPES[text])
             return Sort.INT, C_UNSIGNED_TYPES[text]
         if "unsigned" in text or text.startswith("uint") or text == "size_t":
             raise UnsupportedError(f"unsigned type '{text}'", b.loc(tnode))
@@ -525,6 +573,8 @@ class _CFrontEnd:
         for scope in reversed(self.scopes):
             if name in scope:
                 ir = scope[name]
+                if ir.startswith("#"):  # an unmodelled local (see unmodelled_declaration)
+                    raise UnsupportedError(f"{ir[1:]} '{name}' in this position", b.loc(node))
                 return Var(ir, b.variables[ir])
         if name in self.defines:
             return b.int_literal(self.defines[name])
@@ -542,8 +592,9 @@ class _CFrontEnd:
             return b.int_literal(C_LIMITS[name])
         if name in ("UINT_MAX", "ULONG_MAX", "USHRT_MAX", "UCHAR_MAX"):
             width = {"UINT_MAX": 32, "ULONG_MAX": 64, "USHRT_MAX": 16, "UCHAR_MAX": 8}[name]
-            b.check_unsigned(f"constant '{name}'", b.loc(node))
-            return b.tag(b.int_literal((1 << width) - 1), width if width >= 32 else None)
+            b.check_unsigned(f"constant '{name}'", b.loc(node), width)
+            value = (1 << width) - 1
+            return b.tag(b.int_literal(_wrap32(value) if b.machine else value), width if width >= 32 else None)
         raise UnsupportedError(f"undeclared identifier '{name}'", b.loc(node))
 
     # -- functions --
@@ -579,8 +630,9 @@ class _CFrontEnd:
             for src_name, ir in self.used_globals.items():
                 sort, init = self.globals[src_name]
                 prologue.append(Assign((ir,), (coerce(init, sort),), Loc(0, 0)))
+        bit_patterns = frozenset(v for v, w in b.unsigned.items() if w >= MACHINE_BITS) if b.machine else frozenset()
         return Function(name, "c", tuple(params), dict(b.variables), tuple(prologue + body), b.loc(node),
-                        node.start_byte, node.end_byte, dict(b.display), frozenset(b.constants))
+                        node.start_byte, node.end_byte, dict(b.display), frozenset(b.constants), bit_patterns)
 
     # -- statements --
     def block(self, nodes: list[Any], new_scope: bool = False) -> _Gen:
@@ -639,10 +691,11 @@ class _CFrontEnd:
         if kind == "return_statement" and self.return_var:
             kids = [c for c in node.named_children if c.type != "comment"]
             ret = self.return_var[-1]
+            end: list[Stmt] = [Return(loc)] if self.early_return[-1] else []  # see _route_returns
             if not kids or ret is None:
-                return []
+                return end
             value = yield self.expr(kids[0])
-            return [*b.take_pending(), Assign((ret,), (self.store(Var(ret, b.variables[ret]), value),), loc)]
+            return [*b.take_pending(), Assign((ret,), (self.store(Var(ret, b.variables[ret]), value),), loc), *end]
         if kind in _JUMPS:
             return (yield from _jump(self, kind, node, loc))
         if kind == "labeled_statement":
@@ -654,9 +707,20 @@ class _CFrontEnd:
 
     def declaration(self, node: Any) -> _Gen:
         b = self.b
+        tnode = node.child_by_field_name("type")
+        floating = tnode is not None and " ".join(b.text(tnode).split()) in ("float", "double", "long double")
+        declarators = node.children_by_field_name("declarator")
+        if floating:
+            self.unmodelled_declaration(node, declarators, True)
+            return []
         sort, width = self.c_type(node)
+        arrays = [d for d in declarators if _declared(d).type == "array_declarator"]
+        if arrays:
+            self.unmodelled_declaration(node, arrays, False)
         out: list[Stmt] = []
-        for d in node.children_by_field_name("declarator"):
+        for d in declarators:
+            if any(d.id == a.id for a in arrays):
+                continue
             loc = b.loc(d)
             if d.type == "init_declarator":
                 name = self.declarator_name(d.child_by_field_name("declarator"))
@@ -677,11 +741,71 @@ class _CFrontEnd:
                     out.append(Assume(b.in_range(Var(ir), width), loc))
         return out
 
+    def unmodelled_declaration(self, node: Any, declarators: list[Any], floating: bool) -> None:
+        """Local arrays and floating-point variables are not modelled: their declarations (``declarators`` of
+        ``node``) are dropped, with inert initialisers only; writes to them are dropped too, and a read is an
+        arbitrary value (:meth:`unmodelled_value`)."""
+        b = self.b
+        quals = [b.text(c) for c in node.children if c.type in ("type_qualifier", "storage_class_specifier")]
+        if "extern" in quals or "static" in quals:
+            raise UnsupportedError(f"{' '.join(quals)} declaration", b.loc(node))
+        for d in declarators:
+            inner = _declared(d)
+            kind = "floating-point variable" if floating else "array"
+            if floating and inner.type == "array_declarator":
+                kind = "array"
+            base = inner
+            while base.type == "array_declarator":
+                size = base.child_by_field_name("size")
+                if size is not None and not self.pure(size):
+                    raise UnsupportedError("array size with side effects", b.loc(size))
+                base = base.child_by_field_name("declarator")
+            if base.type != "identifier":
+                self.declarator_name(base)  # names the construct (a pointer, ...)
+            value = d.child_by_field_name("value") if d.type == "init_declarator" else None
+            if value is not None and not self.pure(value):
+                raise UnsupportedError(f"initialiser of {kind} '{b.text(base)}'", b.loc(value),
+                                       "only initialisers without side effects")
+            self.scopes[-1][b.text(base)] = "#" + kind
+            b.notes.append(f"{b.loc(d)}: dropped the declaration '{_short(b.text(d))}': {kind}s are not modelled")
+
+    def unmodelled_kind(self, name: str) -> str | None:
+        """``array`` or ``floating-point variable`` when ``name`` is an unmodelled local in scope."""
+        for scope in reversed(self.scopes):
+            if name in scope:
+                ir = scope[name]
+                return ir[1:] if ir.startswith("#") else None
+        return None
+
+    def unmodelled_target(self, node: Any) -> str | None:
+        """The name of the unmodelled array or floating-point variable ``node`` writes (``a[i]``, ``f``)."""
+        while node.type in ("parenthesized_expression", "subscript_expression"):
+            node = node.named_children[0] if node.type == "parenthesized_expression" else \
+                node.child_by_field_name("argument")
+        if node.type == "identifier" and self.unmodelled_kind(self.b.text(node)) is not None:
+            return self.b.text(node)
+        return None
+
+    def drop_write(self, node: Any, name: str, parts: list[Any]) -> list[Stmt]:
+        """A write to unmodelled state, whose operands (``parts``) must change nothing else."""
+        b = self.b
+        for p in parts:
+            if p is not None and not self.pure(p):
+                raise UnsupportedError(f"write to {self.unmodelled_kind(name)} '{name}' with side effects", b.loc(p))
+        b.notes.append(f"{b.loc(node)}: dropped '{_short(b.text(node))}': writes only unmodelled state "
+                       f"({self.unmodelled_kind(name)} '{name}')")
+        return []
+
     def effect(self, node: Any) -> _Gen:
         """An expression evaluated for its side effects (statement level)."""
         b = self.b
         kind = node.type
         loc = b.loc(node)
+        if kind in ("update_expression", "assignment_expression"):
+            left = node.child_by_field_name("argument" if kind == "update_expression" else "left")
+            name = self.unmodelled_target(left)
+            if name is not None:
+                return self.drop_write(node, name, [left, node.child_by_field_name("right")])
         if kind == "parenthesized_expression":
             inner = [c for c in node.named_children if c.type != "comment"]
             return (yield self.effect(inner[0]))
@@ -696,7 +820,7 @@ class _CFrontEnd:
             var = self.target(arg)
             op = b.text(node.child_by_field_name("operator"))
             value = self.binary("+" if op == "++" else "-", var, Const(1), loc)
-            return [Assign((var.name,), (self.store(var, value),), loc)]
+            return [*b.take_pending(), Assign((var.name,), (self.store(var, value),), loc)]
         if kind == "call_expression":
             return (yield self.call_stmt(node))
         yield self.expr(node)
@@ -735,6 +859,7 @@ class _CFrontEnd:
         op = b.text(node.child_by_field_name("operator"))
         if op != "=":
             value = self.binary(op[:-1], var, value, loc)
+            out.extend(b.take_pending())
         out.append(Assign((var.name,), (self.store(var, value),), loc))
         return out
 
@@ -765,7 +890,19 @@ class _CFrontEnd:
         if name in OUTPUT_NAMES["c"] and all(self.pure(a) for a in args):
             b.notes.append(f"{loc}: dropped '{name}(...)': output cannot affect an assertion")
             return []
+        if name and self.sliceable(args):
+            # an unknown function may not return: a violation after the call is reported unsupported
+            b.temp_count += 1
+            mark = b.fresh(f"__call{b.temp_count}", Sort.INT)
+            b.notes.append(f"{loc}: dropped '{name}(...)': an unknown function, taken to change no modelled "
+                           "variable; a violation that passes through it is reported unsupported")
+            return [b.havoc(mark, Sort.INT, loc, f"{name}()", f"call to '{name}'")]
         raise UnsupportedError(f"call to '{name or b.text(fn)}'", loc)
+
+    def sliceable(self, args: list[Any]) -> bool:
+        """True if a call to a function not in the file can be modelled by an arbitrary result: its arguments
+        change nothing and pass no address (``pure``), and the file has no global variable it could write."""
+        return not self.globals and all(self.pure(a) for a in args)
 
     def pure(self, node: Any) -> bool:
         """True if evaluating ``node`` can change no variable and has no undefined behaviour that could end
@@ -819,17 +956,35 @@ class _CFrontEnd:
             return self.unsigned_binary(sym, a, c, width, loc)
         shared = b.arith_or_bitwise(sym, a, c, loc)
         if shared is not None:
+            if b.machine and sym in ("+", "-", "*", "<<"):
+                self.overflow_check(shared, loc)
             return shared
-        if sym == "/":
-            return b.divide("cdiv", a, c, sym, loc)
-        if sym == "%":
-            return b.divide("cmod", a, c, sym, loc)
+        if sym in ("/", "%"):
+            out = b.divide("cdiv" if sym == "/" else "cmod", a, c, sym, loc)
+            if b.machine:
+                self.overflow_check(out, loc)
+            return out
         cmp = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
         if sym in cmp:
             return compare(cmp[sym], a, c)
         if sym in ("&&", "||"):
             return logic("and" if sym == "&&" else "or", a, c)
         raise UnsupportedError(f"operator '{sym}'", loc)
+
+    def overflow_check(self, e: Expr, loc: Loc) -> None:
+        """Under machine integers, signed overflow is undefined behaviour: before ``e`` (a signed ``+ - * / %
+        <<`` or unary ``-``) is evaluated, an implicit check that its exact result fits in ``int``. The check's
+        condition reads the operands only through operations that cannot overflow themselves. Inside an operand
+        that may not be evaluated (of ``&&``, ``||``, ``?:``) the check holds only where it is."""
+        ok = _fits(e)
+        if ok is None:
+            return
+        for g in reversed(self.guards):
+            ok = logic("or", negate(g), ok)
+        # kept whole (``ok ? true : false``): the bounds of the range are no material for loop invariants, so the
+        # candidate generator, which mines program conditions for comparisons, is not to take them apart
+        ok = Ite(ok, TRUE, FALSE, Sort.BOOL)
+        self.b.pending.append(Assert(ok, loc, self.b.next_check(), render(e, "c"), "overflow"))
 
     def update_value(self, node: Any, loc: Loc) -> Expr:
         """``x++`` / ``++x`` (and ``--``) inside an expression: the update goes to ``pending`` (it runs before the
@@ -856,11 +1011,19 @@ class _CFrontEnd:
         y = c if b.width_of(c) == width else b.reduce(as_int(c), width)
         if sym in ("+", "-", "*"):
             return b.reduce(arith({"+": "add", "-": "sub", "*": "mul"}[sym], x, y), width)
+        machine = b.machine  # 32-bit unsigned values are bit patterns: division, '>>' and order read them unsigned
         if sym in ("/", "%"):  # both operands are non-negative: truncation and floor agree
-            return b.tag(b.divide("cdiv" if sym == "/" else "cmod", x, y, sym, loc), width)
+            op = ("udiv" if sym == "/" else "urem") if machine else ("cdiv" if sym == "/" else "cmod")
+            return b.tag(b.divide(op, x, y, sym, loc), width)
         cmp = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
         if sym in cmp:
-            return compare(cmp[sym], x, y)
+            op = cmp[sym]
+            return compare("u" + op if machine and op not in ("eq", "ne") else op, x, y)
+        if machine and sym in ("&", "|", "^", "<<", ">>"):
+            if sym in ("<<", ">>") and not (isinstance(c, Const) and 0 <= c.value < 32):
+                raise UnsupportedError(f"shift '{sym}' by a non-constant or out-of-range amount", loc)
+            ops = {"&": "band", "|": "bor", "^": "bxor", "<<": "shl", ">>": "lshr"}
+            return b.tag(arith(ops[sym], x, as_int(c) if sym in ("<<", ">>") else y), width)
         raise UnsupportedError(f"operator '{sym}' on unsigned values", loc)
 
     def expr(self, node: Any) -> _Gen:  # noqa: C901 - one dispatch over the expression kinds
@@ -871,6 +1034,11 @@ class _CFrontEnd:
             value, width = self.number(node)
             return b.reduce(b.int_literal(value), width) if width is not None else b.int_literal(value)
         if kind == "identifier":
+            unmodelled = self.unmodelled_kind(b.text(node))
+            if unmodelled == "floating-point variable":
+                return b.unmodelled_value(f"floating-point variable '{b.text(node)}'", loc)
+            if unmodelled is not None:
+                raise UnsupportedError(f"array '{b.text(node)}' used as a value", loc)
             return self.lookup(node)
         if kind in ("true", "false"):
             return TRUE if kind == "true" else FALSE
@@ -884,7 +1052,11 @@ class _CFrontEnd:
             left = yield self.expr(node.child_by_field_name("left"))
             lazy = sym in ("&&", "||")  # the right operand may not be evaluated
             self.lazy_depth += lazy
+            if lazy:
+                self.guards.append(as_bool(left) if sym == "&&" else negate(left))
             right = yield self.expr(node.child_by_field_name("right"))
+            if lazy:
+                self.guards.pop()
             self.lazy_depth -= lazy
             return self.binary(sym, left, right, loc)
         if kind == "unary_expression":
@@ -892,7 +1064,12 @@ class _CFrontEnd:
             op = b.text(node.child_by_field_name("operator"))
             width = b.width_of(arg) if (b.width_of(arg) or 0) >= 32 else None
             if op == "-":
-                return b.reduce(neg(arg), width) if width is not None else neg(arg)
+                if width is not None:
+                    return b.reduce(neg(arg), width)
+                out = neg(arg)
+                if b.machine:
+                    self.overflow_check(out, loc)
+                return out
             if op == "+":
                 return as_int(arg)
             if op == "!":
@@ -904,8 +1081,11 @@ class _CFrontEnd:
         if kind == "conditional_expression":
             c = yield self.expr(node.child_by_field_name("condition"))
             self.lazy_depth += 1
+            self.guards.append(as_bool(c))
             x = yield self.expr(node.child_by_field_name("consequence"))
+            self.guards[-1] = negate(c)
             y = yield self.expr(node.child_by_field_name("alternative"))
+            self.guards.pop()
             self.lazy_depth -= 1
             width = b.common_width(x, y)
             if width is not None:
@@ -919,8 +1099,16 @@ class _CFrontEnd:
                 return b.nondet_value(name, loc)
             if name in self.functions and name not in HELPER_NAMES:
                 return (yield self.inline(node, name))
+            args = [c for c in node.child_by_field_name("arguments").named_children if c.type != "comment"]
+            if name and name not in HELPER_NAMES and name not in OUTPUT_NAMES["c"] and self.sliceable(args):
+                return b.unmodelled_value(f"call to '{name}'", loc)
             raise UnsupportedError(f"call to '{name or b.text(fn)}'", loc,
                                    "only nondet*/unknown* calls and functions defined in the file")
+        if kind == "subscript_expression":
+            name = self.unmodelled_target(node)
+            index = node.child_by_field_name("index")
+            if name is not None and self.unmodelled_kind(name) == "array" and (index is None or self.pure(index)):
+                return b.unmodelled_value(f"array access '{_short(b.text(node))}'", loc)
         if kind == "cast_expression":
             tnode = node.child_by_field_name("type")
             text = " ".join(b.text(tnode).split())
@@ -928,7 +1116,7 @@ class _CFrontEnd:
             if text in C_BOOL_TYPES:
                 return as_bool(value)
             if text in C_UNSIGNED_TYPES:
-                b.check_unsigned(f"cast to '{text}'", loc)
+                b.check_unsigned(f"cast to '{text}'", loc, C_UNSIGNED_TYPES[text])
                 return b.reduce(as_int(value), C_UNSIGNED_TYPES[text])
             if text in ("int", "long", "long long", "long int", "signed", "int32_t", "int64_t"):
                 # a fresh node, so that a value cast from an unsigned type is no longer typed unsigned
@@ -959,8 +1147,8 @@ class _CFrontEnd:
         suffix = text[len(digits):]
         width: int | None = None
         if "u" in suffix:
-            b.check_unsigned("literal", b.loc(node))
             width = 64 if "l" in suffix else 32
+            b.check_unsigned("literal", b.loc(node), width)
         try:
             if digits.startswith(("0x", "0b")):
                 return int(digits, 0), width
@@ -971,14 +1159,117 @@ class _CFrontEnd:
             raise UnsupportedError(f"number literal '{b.text(node)}'", b.loc(node)) from None
 
 
+def _fits(e: Expr) -> Expr | None:
+    """The condition, over machine integers, under which the signed operation ``e`` does not overflow (``None``
+    when it never does). Each test is written so that evaluating it cannot overflow: for ``a + b``,
+    ``b >= 0 ? a <= INT_MAX - b : a >= INT_MIN - b``."""
+    lo, hi = Const(INT_MIN), Const(INT_MAX)
+    if isinstance(e, Unary) and e.op == "neg":
+        if isinstance(e.arg, Const):
+            return None if e.arg.value != INT_MIN else FALSE
+        return compare("ne", e.arg, lo)
+    if not isinstance(e, Binary):
+        return None
+    a, c = e.left, e.right
+    if e.op in ("add", "mul") and isinstance(a, Const) and not isinstance(c, Const):
+        a, c = c, a  # commutative: the constant on the right gives the simpler test
+    if isinstance(a, Const) and isinstance(c, Const) and e.op in ("add", "sub", "mul"):
+        exact = {"add": a.value + c.value, "sub": a.value - c.value, "mul": a.value * c.value}[e.op]
+        return None if INT_MIN <= exact <= INT_MAX else FALSE
+    if e.op in ("add", "sub"):
+        sign = 1 if e.op == "add" else -1
+        if isinstance(c, Const):
+            k = sign * c.value
+            if k == 0:
+                return None
+            return compare("le", a, Const(INT_MAX - k)) if k > 0 else compare("ge", a, Const(INT_MIN - k))
+        if e.op == "add":
+            return ite(compare("ge", c, Const(0)), compare("le", a, arith("sub", hi, c)),
+                       compare("ge", a, arith("sub", lo, c)))
+        return ite(compare("ge", c, Const(0)), compare("ge", a, arith("add", lo, c)),
+                   compare("le", a, arith("add", hi, c)))
+    if e.op == "mul":
+        if isinstance(c, Const) and c.value in (0, 1) or isinstance(a, Const) and a.value in (0, 1):
+            return None
+        return Binary("mul_fits", a, c, Sort.BOOL)
+    if e.op in ("cdiv", "cmod"):  # the divisor is a constant; only INT_MIN / -1 overflows
+        return compare("ne", a, lo) if isinstance(c, Const) and c.value == -1 else None
+    if e.op == "shl" and isinstance(c, Const):  # C: a negative left operand, or bits shifted out, is undefined
+        if c.value == 0:
+            return None
+        return logic("and", compare("ge", a, Const(0)), compare("le", a, Const(INT_MAX >> c.value)))
+    return None
+
+
+def _declared(d: Any) -> Any:
+    """The declarator an (init-)declarator declares."""
+    return d.child_by_field_name("declarator") if d.type == "init_declarator" else d
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _prelude(stmts: list[Stmt], loc: Loc) -> list[Stmt]:
-    """A loop condition's pending statements, which run at every visit of the loop head: only arbitrary values
-    and their assumptions can go there (an inlined call in a loop condition cannot)."""
+    """A loop condition's pending statements, which run at every visit of the loop head: only arbitrary values,
+    their assumptions and implicit overflow checks can go there (an inlined call in a loop condition cannot)."""
     for s in stmts:
+        if isinstance(s, Assert) and s.kind == "overflow":
+            continue
         if not isinstance(s, (Havoc, Assume)):
             raise UnsupportedError("side effect in a loop condition", loc,
                                    "an assignment, '++'/'--' or function call in the condition of a loop")
     return stmts
+
+
+def _route_returns(body: list[Stmt], flag: str, loc: Loc) -> list[Stmt]:
+    """An inlined callee's body with its ``Return`` statements (which would end the caller) turned into jumps to
+    the end of the callee: a return sets ``flag`` (and leaves the loop it is in); whatever follows a statement that
+    may have returned runs only while ``flag`` is clear, and a loop around such a statement is left too."""
+    returns: dict[int, bool] = {}
+
+    def has_return(s: Stmt) -> bool:
+        if id(s) not in returns:
+            found = False
+            stack: list[Stmt] = [s]
+            while stack and not found:
+                t = stack.pop()
+                found = isinstance(t, Return)
+                if isinstance(t, If):
+                    stack.extend((*t.then, *t.orelse))
+                elif isinstance(t, Loop):
+                    stack.extend(t.body)
+            returns[id(s)] = found
+        return returns[id(s)]
+
+    returned = Var(flag, Sort.BOOL)
+
+    def block(stmts: tuple[Stmt, ...] | list[Stmt], in_loop: bool) -> _Gen:
+        out: list[Stmt] = []
+        for i, s in enumerate(stmts):
+            if isinstance(s, Return):  # what follows in this block is unreachable
+                return [*out, Assign((flag,), (TRUE,), s.loc), *([Break(s.loc)] if in_loop else [])]
+            if not has_return(s):
+                out.append(s)
+                continue
+            if isinstance(s, If):
+                then = yield block(s.then, in_loop)
+                orelse = yield block(s.orelse, in_loop)
+                out.append(If(s.cond, tuple(then), tuple(orelse), s.loc))
+            else:
+                assert isinstance(s, Loop)
+                inner = yield block(s.body, True)
+                out.append(dataclasses.replace(s, body=tuple(inner)))
+            rest = yield block(stmts[i + 1:], in_loop)
+            if in_loop:
+                out.append(If(returned, (Break(s.loc),), tuple(rest), s.loc))
+            elif rest:
+                out.append(If(negate(returned), tuple(rest), (), s.loc))
+            return out
+        return out
+
+    return drive(block(body, False))
 
 
 def _c_non_tail_return(fnode: Any) -> Any | None:
@@ -1012,6 +1303,8 @@ def _has_effects(stmts: list[Stmt], globals_: set[str]) -> bool:
     stack = list(stmts)
     while stack:
         s = stack.pop()
+        if isinstance(s, Assert) and s.kind == "overflow":
+            continue  # implicit checks carry the conditions under which the operands run
         if isinstance(s, (Loop, Assert, Assume, Return, Break, Continue)):
             return True
         if isinstance(s, Assign) and any(t in globals_ for t in s.targets):

@@ -289,7 +289,11 @@ class Encoder:
                 if op == "or":
                     return z3.Or(a, b)
                 if not machine:
-                    raise ValueError(f"bitwise operator {op} needs machine integers")
+                    raise ValueError(f"operator {op} needs machine integers")
+                if op in _UNSIGNED_Z3:
+                    return _UNSIGNED_Z3[op](a, b)
+                if op == "mul_fits":
+                    return z3.And(z3.BVMulNoOverflow(a, b, True), z3.BVMulNoUnderflow(a, b))
                 if op == "band":
                     return a & b
                 if op == "bor":
@@ -331,6 +335,11 @@ class Encoder:
         trunc = z3.If(a >= 0, a / mv, -((-a) / mv), self.ctx)
         q = trunc if d > 0 else -trunc
         return q if op == "cdiv" else a - self.int_val(d) * q
+
+
+#: The unsigned readings of machine integers, as Z3 builds them.
+_UNSIGNED_Z3 = {"ult": z3.ULT, "ule": z3.ULE, "ugt": z3.UGT, "uge": z3.UGE, "udiv": z3.UDiv, "urem": z3.URem,
+                "lshr": z3.LShR}
 
 
 # ---- segments -----------------------------------------------------------------------------------------

@@ -1,0 +1,9 @@
+int main() {
+  int x = __VERIFIER_nondet_int();
+  int y = 0;
+  if (x > -1000 && x < 1000) {
+    y = x << 4;
+  }
+  __VERIFIER_assert(y < 16000);
+  return 0;
+}

@@ -43,7 +43,8 @@ from recursa.train.cli_support import InputError, parse_set_options
               help="Transformer layers (default 0: as many as match the reasoner's non-embedding parameters); "
                    "for --model universal the most steps its halting may take (default 0: 24).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="A reasoner option (RecursaConfig key), e.g. --set max_iter=100 --set backward=phantom; "
+              help="A reasoner option (RecursaConfig key; with --model universal a UniversalConfig key such as "
+                   "ponder_weight), e.g. --set max_iter=100 --set backward=phantom; "
                    "overrides the training recipe's defaults (recursa.train.trainer.REASONER_DEFAULTS; a "
                    "run's train_config.json records the values it used).")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=250, show_default=True)
@@ -79,7 +80,9 @@ def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str
 
     out_dir = output or f"runs/{task.replace('/', '_')}-{options['model']}"
     try:
-        reasoner = {**REASONER_DEFAULTS, **parse_set_options(settings)}
+        # --set: a RecursaConfig key for the reasoner, a UniversalConfig key for --model universal
+        given = parse_set_options(settings)
+        reasoner = given if options["model"] == "universal" else {**REASONER_DEFAULTS, **given}
         if resume:
             config = _resume_config(ctx, out_dir, options)
         else:

@@ -242,16 +242,18 @@ class UniversalModel(BaselineModel):
     kind = "universal"
 
     @classmethod
-    def create(cls, hidden_size: int, num_labels: int, num_layers: int, max_positions: int = 2048
-               ) -> UniversalModel:
+    def create(cls, hidden_size: int, num_labels: int, num_layers: int, max_positions: int = 2048,
+               options: dict[str, Any] | None = None) -> UniversalModel:
         """``num_layers`` is the most steps the shared layer may take (0: the config's default);
-        ``max_positions`` is unused (positions are sinusoidal, any length)."""
+        ``max_positions`` is unused (positions are sinusoidal, any length); ``options``: more
+        :class:`~recursa.train.universal.UniversalConfig` keys."""
         from recursa.train.universal import UniversalConfig, UniversalTransformerForSequenceClassification
 
-        heads = max(1, hidden_size // 16)
-        config = UniversalConfig(hidden_size=hidden_size, num_attention_heads=heads,
-                                 intermediate_size=4 * hidden_size, num_labels=num_labels,
-                                 **({"max_steps": num_layers} if num_layers > 0 else {}))
+        settings: dict[str, Any] = {"num_attention_heads": max(1, hidden_size // 16),
+                                    "intermediate_size": 4 * hidden_size, **(options or {})}
+        if num_layers > 0:
+            settings["max_steps"] = num_layers
+        config = UniversalConfig(hidden_size=hidden_size, num_labels=num_labels, **settings)
         return cls(UniversalTransformerForSequenceClassification(config))
 
     @property

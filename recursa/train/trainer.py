@@ -122,7 +122,15 @@ class TrainConfig:
                 get_task(self.task)
             except KeyError as exc:
                 raise TrainError(f"{exc.args[0]}; or give a .jsonl / .tsv file") from None
-        if self.model == "recursa" or self.layers <= 0:
+        if self.model == "universal":
+            from recursa.train.universal import UniversalConfig
+
+            try:
+                UniversalConfig(hidden_size=self.hidden_size, num_attention_heads=max(1, self.hidden_size // 16),
+                                **self.reasoner)
+            except (TypeError, ValueError) as exc:
+                raise TrainError(f"bad option of the universal model: {exc}") from None
+        elif self.model == "recursa" or self.layers <= 0:
             from recursa.equilibrium.model import RecursaConfig
 
             try:
@@ -259,7 +267,7 @@ def build_model(config: TrainConfig, num_labels: int) -> TaskModel:
         except (TypeError, ValueError) as exc:
             raise TrainError(f"bad reasoner option: {exc}") from None
     if config.model == "universal":  # --layers: the most steps its halting may take (0: 24)
-        return UniversalModel.create(config.hidden_size, num_labels, config.layers)
+        return UniversalModel.create(config.hidden_size, num_labels, config.layers, options=config.reasoner)
     layers = config.layers
     if layers <= 0:
         from recursa.train.baseline import matched_layers

@@ -48,8 +48,8 @@ def test_verify_with_squaring_loop_ends_at_its_timeout(tmp_path: Path) -> None:
 
 def test_interpreter_stops_on_runaway_values_and_deadline() -> None:
     from recursa.deadline import Deadline
+    from recursa.symbolic.frontend import load_program
     from recursa.symbolic.interp import Interpreter, Outcome, RandomOracle
-    from recursa.symbolic.programs import load_program
 
     prog = load_program(b"int main(){ int x = 2; while (x != 1) { x = x * x; } assert(x == 1); return 0; }",
                         "c")
@@ -258,7 +258,7 @@ def test_function_trees_of_a_huge_file_equal_the_whole_file_cut(monkeypatch: pyt
     from recursa.paths import EXAMPLES_DIR
     from recursa.refine.context import subtree
     from recursa.refine.verify import _FunctionTrees
-    from recursa.symbolic.programs import load_program
+    from recursa.symbolic.frontend import load_program
     from recursa.trees import chunks
 
     ext = ".c" if language == "c" else ".py"

@@ -10,7 +10,7 @@ from recursa.refine.candidates import Atom, Candidate
 from recursa.refine.grammar import load_grammar
 from recursa.refine.ice import Budget, Refiner, _Head, implied_members
 from recursa.refine.rank import UnguidedRanker
-from recursa.symbolic.programs import load_program
+from recursa.symbolic.frontend import load_program
 from recursa.symbolic.transition import ENTRY, TransitionSystem, transition_system
 
 T, F = True, False

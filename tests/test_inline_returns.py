@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from recursa.refine.verify import Verdict, Verifier, VerifyOptions
+from recursa.symbolic.frontend import load_program
 from recursa.symbolic.interp import Outcome, replay
 from recursa.symbolic.ir import Return
-from recursa.symbolic.programs import load_program
 
 FIND = """int find(int n, int t) {
   for (int i = 0; i < n; i++) {

@@ -383,7 +383,7 @@ def test_warm_resolve_keeps_unchanged_states_and_equals_the_cold_solve():
     from recursa.commands.analyze import load_reasoner
     from recursa.lsp.warm import WarmReasoner
     from recursa.refine.context import subtree
-    from recursa.symbolic.programs import load_program
+    from recursa.symbolic.frontend import load_program
     from recursa.trees.batch import TreeBatch
     from recursa.trees.flatten import parse
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from recursa.cli import main
 from recursa.refine.verify import Verdict, Verifier, VerifyOptions
 from recursa.report import file_lines
+from recursa.symbolic.frontend import load_program
 from recursa.symbolic.interp import Interpreter, Outcome, RandomOracle, ReplayOracle, replay
 from recursa.symbolic.ir import Assert
-from recursa.symbolic.programs import load_program
 
 
 def function(src: str, semantics: str = "machine"):

@@ -12,9 +12,9 @@ from recursa.refine.grammar import GrammarError, HeadData, generate, load_gramma
 from recursa.refine.ice import Budget, clause_implies
 from recursa.refine.rank import UnguidedRanker, load_ranker
 from recursa.refine.verify import Verdict, Verifier, VerifyOptions
+from recursa.symbolic.frontend import load_program
 from recursa.symbolic.interp import Interpreter, Outcome, RandomOracle, replay
 from recursa.symbolic.ir import Binary, Const, Var
-from recursa.symbolic.programs import load_program
 
 
 @pytest.fixture(scope="module")

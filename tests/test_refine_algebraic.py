@@ -62,7 +62,7 @@ def test_degree_follows_variable_count_and_samples() -> None:
 
 
 def test_monomial_atom_in_z3_is_the_product() -> None:
-    from recursa.symbolic.programs import load_program
+    from recursa.symbolic.frontend import load_program
     from recursa.symbolic.transition import transition_system
 
     f = load_program(b"int main(){int i=0,s=0; while(i<5){s=s+2*i+1;i++;} assert(s==25); return 0;}", "c")

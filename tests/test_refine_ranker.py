@@ -11,7 +11,7 @@ import pytest
 from recursa.refine.rank import INVARIANT_MODEL_DIR, load_ranker, rank
 from recursa.refine.train_ranker import FAMILIES, generate_program, label_program, train
 from recursa.refine.verify import Verdict, Verifier, VerifyOptions
-from recursa.symbolic.programs import load_program
+from recursa.symbolic.frontend import load_program
 
 
 def test_generated_programs_parse_and_are_not_the_suite():

@@ -8,8 +8,8 @@ import pytest
 from recursa.refine.rank import INVARIANT_MODEL_DIR, UnguidedRanker, load_ranker
 from recursa.refine.suite import load_manifest, run_suite
 from recursa.refine.verify import VerifyOptions
+from recursa.symbolic.frontend import load_program
 from recursa.symbolic.interp import Outcome, replay
-from recursa.symbolic.programs import load_program
 
 
 def test_the_manifest_describes_at_least_100_programs():

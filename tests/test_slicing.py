@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from recursa.refine.verify import Verdict, Verifier, VerifyOptions
+from recursa.symbolic.frontend import load_program
 from recursa.symbolic.ir import Havoc
-from recursa.symbolic.programs import load_program
 
 SRC = """int main() {
   int a[10];

@@ -7,9 +7,9 @@ import z3
 
 from recursa.symbolic.bmc import BMCStats, bounded_check
 from recursa.symbolic.check import certify
+from recursa.symbolic.frontend import load_program
 from recursa.symbolic.interp import Interpreter, Outcome, RandomOracle, ReplayOracle, replay, wrap
 from recursa.symbolic.ir import Assert, Loop, Sort, render
-from recursa.symbolic.programs import load_program
 from recursa.symbolic.transition import clauses, transition_system, vc_formula
 from recursa.trees.queries import find
 

@@ -52,7 +52,7 @@ class FunctionView:
     column: int
     results: tuple[Any, ...]  # AssertionResult, lines as of the function's cached position: add ``delta``
     delta: int  # lines to add to every line in ``results`` (the function moved since it was verified)
-    unsupported: Any = None  # recursa.symbolic.programs.Unsupported
+    unsupported: Any = None  # recursa.symbolic.frontend.Unsupported
     loop_lines: tuple[int, ...] = ()
     loop_depth: int = 0
     syntax_depth: int = 0
@@ -333,7 +333,7 @@ class Engine:
         the verdicts replace the cached ones for the function's current text, and the document is re-published."""
         from recursa.refine.rank import UnguidedRanker
         from recursa.refine.verify import Verifier
-        from recursa.symbolic.programs import load_program
+        from recursa.symbolic.frontend import load_program
 
         buf = self.buffers.get(uri)
         if buf is None:
@@ -360,7 +360,7 @@ class Engine:
 
     def _check(self, uri: str, language: str, version: int | None, text: str, edits: list[Any], full: bool, force: bool,
                stats: PassStats) -> DocView:
-        from recursa.symbolic.programs import load_program
+        from recursa.symbolic.frontend import load_program
 
         source = encode(text)
         if len(source) > self.settings.max_file_bytes:

@@ -284,7 +284,7 @@ class ReasonerRanker:
     def warm_up(self) -> None:
         """One small forward pass: torch's first calls pay for lazy initialisation, not the first program."""
         from recursa.refine.grammar import HeadData, generate, load_grammar
-        from recursa.symbolic.programs import load_program
+        from recursa.symbolic.frontend import load_program
 
         src = b"int main() { int x = 0, y = 0; while (x < 3) { x++; y += 2; } assert(y == 6); }"
         f = load_program(src, "c").units[0].function

@@ -372,8 +372,8 @@ def label_program(source: str, language: str, family: str = "", seed: int = 0) -
     """Run the verify pipeline's front half on one program and label every candidate with Z3."""
     from recursa.refine.grammar import load_grammar
     from recursa.refine.ice import Budget, Refiner
+    from recursa.symbolic.frontend import load_program
     from recursa.symbolic.interp import Interpreter, RandomOracle
-    from recursa.symbolic.programs import load_program
     from recursa.symbolic.transition import transition_system
     from recursa.trees.flatten import parse
 

@@ -22,8 +22,8 @@ from recursa.errors import RecursaError
 from recursa.refine.context import LoopContext, SharedEncoding
 from recursa.refine.ice import Budget, RefineResult, RefineStats, refine
 from recursa.refine.rank import Ranker, UnguidedRanker, load_ranker
+from recursa.symbolic.frontend import FunctionUnit, ProgramFile, load_program
 from recursa.symbolic.ir import Function, Loc
-from recursa.symbolic.programs import FunctionUnit, ProgramFile, load_program
 from recursa.trees.languages import language_for_path
 from recursa.trees.source import SourceError, decode_source, read_source
 

@@ -1,6 +1,6 @@
 """The intermediate program representation shared by the symbolic and concrete sides.
 
-Front ends (:mod:`recursa.symbolic.programs`) turn C functions and a Python subset into :class:`Function`
+Front ends (:mod:`recursa.symbolic.frontend`) turn C functions and a Python subset into :class:`Function`
 values; the transition encoding (:mod:`recursa.symbolic.transition`), bounded model checking and the
 concrete interpreter (:mod:`recursa.symbolic.interp`) all read this one form.
 

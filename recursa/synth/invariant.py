@@ -649,7 +649,7 @@ def _flatten_and(term: Term) -> Term:
 
 def parse_invariant(text: str, tr: Translation, inv: _Inv) -> Term:
     """The verifier's loop-head invariant (C expression text over the C names) as a term over ``c<k>``."""
-    from recursa.symbolic.programs import load_program
+    from recursa.symbolic.frontend import load_program
 
     if text.strip() in ("true", ""):
         return Lit(True, BOOL)

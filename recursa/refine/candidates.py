@@ -1,10 +1,14 @@
 """Candidate invariants: linear atoms and their 2-clauses, evaluated on example states and built in Z3.
 
 An :class:`Atom` is ``Σ coef·var  op  const`` with ``op`` one of ``==``, ``<=``, ``>=`` over integer
-variables, or a boolean variable's literal (``b`` / ``!b``). A :class:`Candidate` is a disjunction of one
-or two atoms; conjunctions arise from keeping many candidates at once (Houdini). A "variable" of an atom may
-also be a monomial, the names of its factors joined by ``*`` (``i*i``, from :mod:`recursa.refine.algebraic`):
-it is evaluated exactly on Python integers and built in Z3 as the product of its factors.
+variables, or a boolean variable's literal (``b`` / ``!b``). Under machine integers an *unsigned* atom compares
+two sides as unsigned 32-bit values: its positive terms on the left, its negated negative terms plus the
+constant on the right (``i - n <= 0`` unsigned reads ``i <= n`` as C's ``unsigned`` comparison; it is not
+``i - n <=u 0``), with the strict ``<`` and ``>`` as well so that every unsigned atom has a negation.
+A :class:`Candidate` is a disjunction of one or two atoms; conjunctions arise from keeping many candidates at
+once (Houdini). A "variable" of an atom may also be a monomial, the names of its factors joined by ``*``
+(``i*i``, from :mod:`recursa.refine.algebraic`): it is evaluated exactly on Python integers and built in Z3 as the
+product of its factors.
 
 Evaluation on example states is vectorised (numpy); under machine integers the linear form wraps to 32
 bits exactly as Z3's bit-vector arithmetic does, so data and solver agree.
@@ -27,7 +31,12 @@ from recursa.symbolic.transition import Encoder
 OPS = ("eq", "le", "ge")
 #: Joins the factors of a monomial used as an atom's "variable" (``i*j``; identifiers never contain it).
 MONOMIAL_SEP = "*"
-OP_TEXT = {"eq": "==", "le": "<=", "ge": ">="}
+OP_TEXT = {"eq": "==", "le": "<=", "ge": ">=", "lt": "<", "gt": ">"}
+#: Comparisons of unsigned atoms (C's ``<= >= < >`` on ``unsigned`` values) and their negations.
+UNSIGNED_OPS = ("le", "ge", "lt", "gt")
+_UNSIGNED_NEGATION = {"le": "gt", "gt": "le", "ge": "lt", "lt": "ge"}
+#: Unsigned 32-bit values: bit patterns are masked with this.
+UNSIGNED_MASK = 0xFFFFFFFF
 #: Example values beyond this magnitude are left out of the data (they would overflow int64 products).
 VALUE_LIMIT = 1 << 40
 #: Coefficients and constants up to this magnitude keep the int64 fast path (|Σ coef·value| stays far below
@@ -51,12 +60,16 @@ def linear_values(mat: list[list[int]], data: np.ndarray, machine: bool) -> np.n
 
 @dataclass(frozen=True)
 class Atom:
-    """``Σ coef·var op const``; a boolean literal is ``((b, 1),) eq 1`` (``b``) or ``eq 0`` (``!b``)."""
+    """``Σ coef·var op const``; a boolean literal is ``((b, 1),) eq 1`` (``b``) or ``eq 0`` (``!b``).
+
+    With ``unsigned`` (machine integers only), ``L op R`` on unsigned 32-bit values, where ``L`` is the sum of
+    the positive terms and ``R`` the negated negative terms plus ``const`` (``op`` in :data:`UNSIGNED_OPS`)."""
 
     coeffs: tuple[tuple[str, int], ...]
     op: str
     const: int
     boolean: bool = False
+    unsigned: bool = False
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -66,6 +79,8 @@ class Atom:
         """Atoms whose disjunction is the negation of this one."""
         if self.boolean:
             return [Atom(self.coeffs, "eq", 1 - self.const, True)]
+        if self.unsigned:
+            return [Atom(self.coeffs, _UNSIGNED_NEGATION[self.op], self.const, unsigned=True)]
         if self.op == "le":
             return [Atom(self.coeffs, "ge", self.const + 1)]
         if self.op == "ge":
@@ -77,6 +92,8 @@ class Atom:
         if self.boolean:
             v = name(self.coeffs[0][0])
             return v if self.const else f"!{v}"
+        if self.unsigned:
+            return self._unsigned_text(name)
         pos = [(v, c) for v, c in self.coeffs if c > 0]
         negs = [(v, -c) for v, c in self.coeffs if c < 0]
         const, op = self.const, self.op
@@ -90,6 +107,18 @@ class Atom:
         if const:
             right = f"{right} {'+' if const > 0 else '-'} {abs(const)}"
         return f"{left} {OP_TEXT[op]} {right}"
+
+    def _unsigned_text(self, name: object) -> str:
+        """``L op R`` as written in C (the values are unsigned; a constant past 2**31 shows as ``- k``)."""
+        left = _terms([(v, c) for v, c in self.coeffs if c > 0], name) or "0"
+        right = _terms([(v, -c) for v, c in self.coeffs if c < 0], name)
+        k = self.const & UNSIGNED_MASK
+        signed_k = k - (1 << 32) if k >= 1 << 31 else k
+        if not right:
+            right = str(k)
+        elif signed_k:
+            right = f"{right} {'+' if signed_k > 0 else '-'} {abs(signed_k)}"
+        return f"{left} {OP_TEXT[self.op]} {right}"
 
 
 def _term(v: str, c: int, name: object) -> str:
@@ -155,6 +184,8 @@ def atom_truth(atoms: Sequence[Atom], variables: Sequence[str], data: np.ndarray
     n = data.shape[0]
     if not atoms:
         return np.zeros((n, 0), bool)
+    if any(a.unsigned for a in atoms):
+        return _mixed_truth(atoms, variables, data, machine)
     index = {v: i for i, v in enumerate(variables)}
     extra = list(dict.fromkeys(v for a in atoms for v, _ in a.coeffs if v not in index and MONOMIAL_SEP in v))
     if extra:  # monomial columns (``i*j``), exact on Python integers: products overflow int64
@@ -174,8 +205,10 @@ def atom_truth(atoms: Sequence[Atom], variables: Sequence[str], data: np.ndarray
             mat[j][index[v]] = c
         kind[j] = OPS.index(a.op)
     vals = linear_values(mat, data, machine) if not extra else _exact_values(mat, data, machine)
-    big = vals.dtype == object or any(not -INT64_SAFE < a.const < INT64_SAFE for a in atoms)
-    consts = np.array([a.const for a in atoms], dtype=object if big else np.int64)
+    # under machine integers a constant is a 32-bit value too (Z3 reads 4294967290 as -6)
+    const_values = [wrap(a.const) if machine else a.const for a in atoms]
+    big = vals.dtype == object or any(not -INT64_SAFE < k < INT64_SAFE for k in const_values)
+    consts = np.array(const_values, dtype=object if big else np.int64)
     if big:
         vals = vals.astype(object)
     out = np.empty((n, len(atoms)), bool)
@@ -183,6 +216,32 @@ def atom_truth(atoms: Sequence[Atom], variables: Sequence[str], data: np.ndarray
     out[:, eq] = (vals[:, eq] == consts[eq]).astype(bool)
     out[:, le] = (vals[:, le] <= consts[le]).astype(bool)
     out[:, ge] = (vals[:, ge] >= consts[ge]).astype(bool)
+    return out
+
+
+def _mixed_truth(atoms: Sequence[Atom], variables: Sequence[str], data: np.ndarray, machine: bool) -> np.ndarray:
+    """:func:`atom_truth` when some atoms are unsigned: those compare their two sides' 32-bit patterns."""
+    out = np.empty((data.shape[0], len(atoms)), bool)
+    plain = [j for j, a in enumerate(atoms) if not a.unsigned]
+    if plain:
+        out[:, plain] = atom_truth([atoms[j] for j in plain], variables, data, machine)
+    uns = [j for j, a in enumerate(atoms) if a.unsigned]
+    index = {v: i for i, v in enumerate(variables)}
+    left = [[0] * len(variables) for _ in uns]
+    right = [[0] * len(variables) for _ in uns]
+    for row, j in enumerate(uns):
+        for v, c in atoms[j].coeffs:
+            if c > 0:
+                left[row][index[v]] = c
+            else:
+                right[row][index[v]] = -c
+    lv = linear_values(left, data, True).astype(object) & UNSIGNED_MASK
+    rv = (linear_values(right, data, True).astype(object)
+          + np.array([atoms[j].const for j in uns], dtype=object)) & UNSIGNED_MASK
+    for row, j in enumerate(uns):
+        lcol, rcol, op = lv[:, row], rv[:, row], atoms[j].op
+        cmp = lcol <= rcol if op == "le" else lcol >= rcol if op == "ge" else lcol < rcol if op == "lt" else lcol > rcol
+        out[:, j] = np.asarray(cmp, bool)
     return out
 
 
@@ -230,11 +289,30 @@ def atom_z3(atom: Atom, state: dict[str, z3.ExprRef], enc: Encoder) -> z3.BoolRe
     if atom.boolean:
         term = state[atom.coeffs[0][0]]
         return term if atom.const else z3.Not(term, enc.ctx)
+    if atom.unsigned:
+        return _unsigned_z3(atom, state, enc)
     lin = _linear(atom.coeffs, state, enc)
     k = enc.int_val(atom.const)
     if atom.op == "eq":
         return lin == k
     return lin <= k if atom.op == "le" else lin >= k
+
+
+_UNSIGNED_Z3 = {"le": z3.ULE, "ge": z3.UGE, "lt": z3.ULT, "gt": z3.UGT}
+
+
+def _unsigned_z3(atom: Atom, state: dict[str, z3.ExprRef], enc: Encoder) -> z3.BoolRef:
+    """``L op R`` on bit-vectors, compared unsigned (see :class:`Atom`)."""
+    if not enc.machine:
+        raise ValueError("unsigned atoms need machine integers")
+    pos = tuple((v, c) for v, c in atom.coeffs if c > 0)
+    neg = tuple((v, -c) for v, c in atom.coeffs if c < 0)
+    k = enc.int_val(atom.const & UNSIGNED_MASK)
+    left = _linear(pos, state, enc) if pos else enc.int_val(0)
+    right = k
+    if neg:
+        right = _linear(neg, state, enc) + k if atom.const & UNSIGNED_MASK else _linear(neg, state, enc)
+    return _UNSIGNED_Z3[atom.op](left, right)
 
 
 def _term_z3(v: str, state: dict[str, z3.ExprRef]) -> z3.ExprRef:
@@ -267,7 +345,7 @@ class TermBuilder:
         t = self.atoms.get(a)
         if t is not None:
             return t
-        if a.boolean:
+        if a.boolean or a.unsigned:
             t = atom_z3(a, self.state, self.enc)
         else:
             lin = self.forms.get(a.coeffs)

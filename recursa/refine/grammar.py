@@ -14,7 +14,10 @@ A grammar file is a list of ``keyword arguments`` lines (``#`` starts a comment)
 ``disjunct-form T``   the form templates allowed inside 2-clauses
 
 Generation is data-driven: the states seen at the loop head (positive examples) choose the constants of
-equalities and prune every candidate they falsify, before any solver call.
+equalities and prune every candidate they falsify, before any solver call. Under machine integers, the
+variables of C ``unsigned`` types also get unsigned atoms (``i <= n``, ``i >= 1`` compared as unsigned 32-bit
+values: the grammar's signed forms do not hold across 2**31), whatever the grammar file says; their signed
+inequalities are left out (equalities of bit patterns mean the same either way).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from recursa.paths import GRAMMARS_DIR
-from recursa.refine.candidates import Atom, Candidate, atom_truth, linear_values, normalise
+from recursa.refine.candidates import UNSIGNED_MASK, Atom, Candidate, atom_truth, linear_values, normalise
 
 PLACEHOLDER_VARS = "xyzw"
 PLACEHOLDER_COEFS = "abcd"
@@ -195,6 +198,8 @@ class HeadData:
     constants: list[int]
     guards: list[Atom] = field(default_factory=list)
     machine: bool = False
+    #: integer variables holding C ``unsigned`` values (machine integers only)
+    unsigned: frozenset[str] = frozenset()
 
 
 def expand_forms(templates: Sequence[FormTemplate], grammar: Grammar, int_vars: Sequence[str],
@@ -290,6 +295,8 @@ def _atoms_for_forms(grammar: Grammar, forms: list[dict[str, int]], data: HeadDa
             cands.extend(("le", c) for c in _bound_constants(grammar, data.constants, hi, True))
         if "ge" in grammar.compare:
             cands.extend(("ge", c) for c in _bound_constants(grammar, data.constants, lo, False))
+        if data.unsigned and data.machine and all(v in data.unsigned for v in f):
+            cands = [(op, c) for op, c in cands if op == "eq"]  # unsigned_atoms() has their inequalities
         for op, c in cands:
             atom = normalise(f, op, c, order, data.machine)
             if atom is not None and atom not in seen:
@@ -298,9 +305,33 @@ def _atoms_for_forms(grammar: Grammar, forms: list[dict[str, int]], data: HeadDa
     return out
 
 
+def unsigned_atoms(grammar: Grammar, data: HeadData) -> list[Atom]:
+    """Unsigned atoms over the head's unsigned variables: ``x <= y`` / ``x >= y`` for each pair and bounds
+    ``x <= k`` / ``x >= k`` from the observed range and the mined constants (all as unsigned values); the
+    caller keeps those the positive states satisfy."""
+    uvars = [v for v in data.int_vars if v in data.unsigned] if data.machine else []
+    if not uvars:
+        return []
+    out: list[Atom] = []
+    index = {v: i for i, v in enumerate(data.variables)}
+    have = data.positives.shape[0] > 0
+    constants = sorted({c & UNSIGNED_MASK for c in data.constants if c >= 0})
+    for x in uvars:
+        col = data.positives[:, index[x]] & UNSIGNED_MASK if have else None
+        lo = int(col.min()) if col is not None else None
+        hi = int(col.max()) if col is not None else None
+        ks = [("le", k) for k in _bound_constants(grammar, constants, hi, True) if k < UNSIGNED_MASK]
+        ks += [("ge", k) for k in _bound_constants(grammar, constants, lo, False) if k > 0]
+        out.extend(Atom(((x, 1),), op, k, unsigned=True) for op, k in ks if 0 <= k <= UNSIGNED_MASK)
+    for i, x in enumerate(uvars):
+        for y in uvars[i + 1:]:
+            out.extend(Atom(((x, 1), (y, -1)), op, 0, unsigned=True) for op in ("le", "ge"))
+    return list(dict.fromkeys(out))
+
+
 def _tautology(g: Atom, a: Atom) -> bool:
     """``g || a`` holds for every integer value of their common form (f <= c1 || f >= c2 with c2 <= c1+1)."""
-    if g.boolean or a.boolean or g.coeffs != a.coeffs:
+    if g.boolean or a.boolean or g.unsigned or a.unsigned or g.coeffs != a.coeffs:
         return False
     if g.op == "le" and a.op == "ge":
         return a.const <= g.const + 1
@@ -314,6 +345,7 @@ def generate(grammar: Grammar, data: HeadData) -> list[Candidate]:
     order = {v: i for i, v in enumerate(data.variables)}
     forms = expand_forms(grammar.forms, grammar, data.int_vars, order, data.machine)
     atoms = _atoms_for_forms(grammar, forms, data, None, order)
+    atoms += unsigned_atoms(grammar, data)
     # guards (program conditions, booleans, thresholds) are candidates too when the data allows
     guards: list[Atom] = []
     if "conditions" in grammar.guards:

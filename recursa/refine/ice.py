@@ -142,6 +142,8 @@ class _Head:
     #: indices of the candidates from data equalities (never shown to the ranker: it was not trained on
     #: polynomial terms; they are admitted ahead of the grammar's, outside the pool size)
     alg_idx: list[int] = field(default_factory=list)
+    #: variables holding C ``unsigned`` values (machine integers only; they get unsigned atoms)
+    unsigned: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.rows = np.zeros((0, len(self.variables)), np.int64)
@@ -218,7 +220,7 @@ class _Head:
             return 0
         self.generated_from = len(self.positives)
         data = HeadData(self.variables, self.int_vars, self.bool_vars, self.rows[self.positives],
-                        self.constants, self.guards, self.machine)
+                        self.constants, self.guards, self.machine, self.unsigned)
         return self.append_candidates(generate(grammar, data), ranker, self.data_equalities())
 
     def data_equalities(self) -> list[Candidate]:
@@ -309,6 +311,7 @@ class Refiner:
         hd = _Head(h, live, [v for v in live if sorts[v].value == "int"], [v for v in live if sorts[v].value == "bool"],
                    constants, guards, self.enc.machine, context)
         hd.algebraic = self.budget.algebraic and not self.enc.machine
+        hd.unsigned = ts.function.unsigned if self.enc.machine else frozenset()
         hd.extra_rows = state_rows(self.equality_data.get(h, []), live)
         hd.add_positives(state_rows(positives, live))
         self.stats.positives += len(hd.positives)
@@ -800,8 +803,10 @@ def refine(ts: TransitionSystem, grammar: Grammar, ranker: Ranker, positives: di
 
 def atom_implies(a: Atom, b: Atom) -> bool:
     """``a ⟹ b`` for atoms over the same linear form (a syntactic check, no solver)."""
-    if a.coeffs != b.coeffs or a.boolean != b.boolean:
+    if a.coeffs != b.coeffs or a.boolean != b.boolean or a.unsigned != b.unsigned:
         return False
+    if a.unsigned:  # the right side may wrap: only the same atom is certain
+        return a == b
     if a.boolean:
         return a.const == b.const
     if a.op == "eq":

@@ -162,7 +162,7 @@ def atom_features(atom: Atom, constants: set[int], guards: set[Atom]) -> list[fl
     if atom.boolean:
         f[3 if atom.const else 4] = 1.0
     else:
-        f[{"eq": 0, "le": 1, "ge": 2}[atom.op]] = 1.0
+        f[{"eq": 0, "le": 1, "ge": 2, "lt": 1, "gt": 2}[atom.op]] = 1.0  # lt/gt: unsigned atoms
     f[5] = len(atom.coeffs) / 3.0
     k = atom.const
     f[6] = float(k == 0)

@@ -11,13 +11,19 @@ Counterexample-guided inductive synthesis around an enumerator:
 3. verify: Z3 looks for a counterexample (:mod:`recursa.synth.verify`), which becomes a new point;
 4. answer: a *fresh* solver re-checks the whole specification with all answers before ``solved``.
 
-Invariant problems go to :func:`recursa.synth.invariant.solve_invariant`. Several synth-funs are solved one
-by one when no constraint mentions two of them, and jointly by total cost otherwise
+Invariant problems: one unrestricted ``synth-inv`` with its ``inv-constraint`` and nothing else goes to
+:func:`recursa.synth.invariant.solve_invariant` (the loop verifier); several such invariants that share no
+constraint are each solved that way and re-checked together; every other shape (a ``synth-inv`` with a grammar,
+inv-constraints beside ordinary constraints or synth-funs) is CEGIS over the three constraints the reader expands
+each inv-constraint into, with the grammar as given (:func:`_solve_invariants`), after Z3's Horn-clause engine
+when every function is a predicate without a grammar (:mod:`recursa.synth.horn`). Several synth-funs are solved
+one by one when no constraint mentions two of them, and jointly by total cost otherwise
 (:mod:`recursa.synth.joint`, which never claims infeasibility).
 """
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -25,6 +31,7 @@ from typing import Any
 
 from recursa.symbolic.concrete import EvalError
 from recursa.symbolic.terms import App, Term, postorder
+from recursa.synth import horn
 from recursa.synth.dnc import divide_and_conquer
 from recursa.synth.enumerate import BankFull, Budget, Enumerator, SearchTimeout
 from recursa.synth.evaluate import macro
@@ -32,6 +39,7 @@ from recursa.synth.examples import Examples, MissingInput, Spec
 from recursa.synth.grammar import CompiledGrammar, Guide, UniformGuide, UnsupportedGrammar, compile_grammar
 from recursa.synth.joint import solve_jointly
 from recursa.synth.linear import fit_linear, fit_linear_in_grammar
+from recursa.synth.membership import in_grammar
 from recursa.synth.problem import Problem, Solution, SynthFun, SynthOptions, SynthResult, SynthStatus
 from recursa.synth.verify import Verdict, check, output_exists
 
@@ -79,9 +87,10 @@ def solve(problem: Problem, options: SynthOptions | None = None, guide: Guide | 
     guide_stats = getattr(guide, "stats", None)
     if guide_stats is not None and hasattr(guide, "reset_stats"):
         guide.reset_stats()  # the guide object is shared across problems: count this problem only
+    counted = True  # whether budget's counters are the result's (the loop verifier keeps its own)
     try:
         if problem.inv_constraints:
-            result = _solve_invariant(problem, options, budget.deadline)
+            result, counted = _solve_invariants(problem, options, guide, t0, budget, result)
         elif getattr(guide, "mix_with_uniform", False):  # a learned guide asks for the uniform safety net
             _guided_then_uniform(problem, options, guide, t0, budget, result)
         else:
@@ -99,11 +108,11 @@ def solve(problem: Problem, options: SynthOptions | None = None, guide: Guide | 
         result.solutions = ()
         result.message = str(exc)
     result.time_s = time.monotonic() - t0
-    if getattr(guide, "name", "none") == "reasoner" and hasattr(guide, "stats") and not problem.inv_constraints:
+    if getattr(guide, "name", "none") == "reasoner" and hasattr(guide, "stats") and counted:
         result.stats["guide"] = guide.stats.to_json()  # encodings, iterations, warm-start savings (0: see notes)
-    if not problem.inv_constraints:
-        result.candidates = budget.candidates
-        result.solver_calls = budget.solver_calls
+    if counted:
+        result.candidates += budget.candidates
+        result.solver_calls += budget.solver_calls
     return result
 
 
@@ -168,6 +177,126 @@ def _solve_invariant(problem: Problem, options: SynthOptions, deadline: float) -
     return solve_invariant(problem, options, deadline)
 
 
+class InvariantShape(str, enum.Enum):
+    """How an invariant problem is solved (see :func:`invariant_shape`)."""
+
+    SINGLE = "single"  # one unrestricted synth-inv, its inv-constraint, nothing else: the loop verifier
+    SEPARATE = "separate"  # several of those, no constraint shared: the loop verifier on each, one re-check
+    GENERAL = "general"  # anything else: CEGIS with the grammars, over the expanded constraints
+
+
+def invariant_shape(problem: Problem) -> InvariantShape:
+    """Which engine takes ``problem`` (a problem with at least one ``inv-constraint``)."""
+    names = {f.name for f in problem.functions}
+    inv_names = [ic.inv for ic in problem.inv_constraints]
+    if len(set(inv_names)) != len(inv_names) or set(inv_names) != names:
+        return InvariantShape.GENERAL
+    if any(f.grammar is not None or not f.invariant for f in problem.functions):
+        return InvariantShape.GENERAL
+    mentions = [_calls(c, names) for c in problem.constraints]
+    if len(problem.constraints) != 3 * len(inv_names) or any(len(m) != 1 for m in mentions):
+        return InvariantShape.GENERAL
+    if any(sum(1 for m in mentions if name in m) != 3 for name in inv_names):
+        return InvariantShape.GENERAL
+    return InvariantShape.SINGLE if len(inv_names) == 1 else InvariantShape.SEPARATE
+
+
+def _solve_invariants(problem: Problem, options: SynthOptions, guide: Guide, t0: float, budget: Budget,
+                      result: SynthResult) -> tuple[SynthResult, bool]:
+    """The result, and whether ``budget``'s counters still have to be added to it."""
+    shape = invariant_shape(problem)
+    if shape is InvariantShape.SINGLE:
+        return _solve_invariant(problem, options, budget.deadline), False
+    if shape is InvariantShape.SEPARATE:
+        done = _solve_separately(problem, options, budget, result)
+        if done:
+            return result, True
+        result.status, result.solutions, result.message = SynthStatus.UNKNOWN, (), ""
+    if horn.applies(problem):
+        # CEGIS first, briefly: its answers are the smallest; then Spacer, which solves linked loops
+        first = Budget(deadline=min(budget.deadline, t0 + CEGIS_FIRST_SHARE * options.timeout_s))
+        try:
+            _solve_all(problem, options, guide, first, result)
+        except (SearchTimeout, BankFull):
+            pass
+        budget.candidates += first.candidates
+        budget.solver_calls += first.solver_calls
+        if result.status in (SynthStatus.SOLVED, SynthStatus.INFEASIBLE):
+            result.stats["engine"] = "cegis"
+            return result, True
+        result.status, result.solutions, result.message = SynthStatus.UNKNOWN, (), ""
+        phase = dict(result.stats)
+        result.stats.clear()
+        result.stats["cegis_first"] = phase
+        if _solve_by_horn(problem, budget, result):
+            return result, True
+    result.stats["engine"] = "cegis"
+    if getattr(guide, "mix_with_uniform", False):
+        _guided_then_uniform(problem, options, guide, t0, budget, result)
+        result.stats["engine"] = "cegis"
+    else:
+        _solve_all(problem, options, guide, budget, result)
+    return result, True
+
+
+#: Predicates without grammars: CEGIS gets this share of the timeout first, then Spacer
+#: :data:`HORN_SHARE` of the time left, then CEGIS again with the rest.
+CEGIS_FIRST_SHARE = 0.2
+HORN_SHARE = 0.6
+
+
+def _solve_by_horn(problem: Problem, budget: Budget, result: SynthResult) -> bool:
+    """Predicates without grammars as Horn clauses (:mod:`recursa.synth.horn`) in :data:`HORN_SHARE` of the
+    time left; True when its answer passed the fresh re-check (``result`` then holds it)."""
+    now = time.monotonic()
+    out = horn.solve_horn(problem, now + HORN_SHARE * max(0.0, budget.deadline - now))
+    budget.solver_calls += 1
+    if out.bodies is None:
+        result.stats["horn"] = out.reason
+        return False
+    final = check(problem, out.bodies, budget, min_timeout_s=0.25, fresh_context=True)
+    if final.verdict is not Verdict.VALID:
+        result.stats["horn"] = "Spacer's answer failed the re-check"
+        return False
+    result.stats["engine"] = "horn clauses (Spacer)"
+    result.status = SynthStatus.SOLVED
+    result.solutions = tuple(Solution(f.name, f.params, f.sort, out.bodies[f.name]) for f in problem.functions)
+    return True
+
+
+def _solve_separately(problem: Problem, options: SynthOptions, budget: Budget, result: SynthResult) -> bool:
+    """Each inv-constraint by the loop verifier in its share of the time, then one fresh re-check of all the
+    answers against the whole problem. False (nothing decided) when one of them is not solved nor infeasible."""
+    names = {f.name for f in problem.functions}
+    bodies: dict[str, Term] = {}
+    per: dict[str, Any] = {}
+    result.stats["engine"] = "loop verifier per invariant"
+    result.stats["invariants"] = per
+    for i, ic in enumerate(problem.inv_constraints):
+        left = budget.deadline - time.monotonic()
+        share = time.monotonic() + left / (len(problem.inv_constraints) - i)
+        own = tuple(c for c in problem.constraints if _calls(c, names) == {ic.inv})
+        sub = replace(problem, functions=(problem.function(ic.inv),), constraints=own, inv_constraints=(ic,))
+        out = _solve_invariant(sub, options, share)
+        result.candidates += out.candidates
+        result.solver_calls += out.solver_calls
+        per[ic.inv] = {"status": out.status.value, "time_s": round(out.time_s, 4), **out.stats}
+        if out.status is SynthStatus.INFEASIBLE:  # no invariant meets this inv-constraint alone
+            result.status = SynthStatus.INFEASIBLE
+            result.message = f"{ic.inv}: {out.message}"
+            return True
+        if out.status is not SynthStatus.SOLVED:
+            per[ic.inv]["message"] = out.message
+            return False
+        bodies[ic.inv] = out.solutions[0].body
+    final = check(problem, bodies, budget, min_timeout_s=0.25, fresh_context=True)
+    if final.verdict is not Verdict.VALID:
+        return False
+    result.status = SynthStatus.SOLVED  # no grammars here: the shape has unrestricted invariants only
+    result.solutions = tuple(Solution(f.name, f.params, f.sort, bodies[f.name]) for f in problem.functions)
+    return True
+
+
 def _definitions(problem: Problem) -> dict[str, Callable]:
     defs: dict[str, Callable] = {}
     for name, d in problem.definitions.items():
@@ -212,6 +341,14 @@ def _solve_all(problem: Problem, options: SynthOptions, guide: Guide, budget: Bu
                 return
             assert out.body is not None
             bodies[fn.name] = out.body
+    # An answer must be a term of its function's grammar: the enumerators only build such terms, so a miss here
+    # is a bug, never printed.
+    outside = [f.name for f in problem.functions if f.grammar is not None
+               and not in_grammar(f.grammar, f.params, bodies[f.name])]
+    if outside:
+        result.status = SynthStatus.UNKNOWN
+        result.message = f"internal error: the answer for {outside[0]} is not a term of its grammar"
+        return
     # The answer stands only if a fresh solver, given every constraint and every answer at once, agrees.
     final = check(problem, bodies, budget, min_timeout_s=0.25, fresh_context=True)
     if final.verdict is not Verdict.VALID:

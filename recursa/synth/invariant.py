@@ -240,14 +240,16 @@ class _Inv:
 
 def _normalise(problem: Problem) -> _Inv:
     if len(problem.inv_constraints) != 1:
-        raise Unsupported(f"{len(problem.inv_constraints)} inv-constraints (one is supported)")
+        raise Unsupported(f"{len(problem.inv_constraints)} inv-constraints (the loop verifier takes one; "
+                          "recursa.synth.engine.solve splits or gives them to CEGIS)")
     ic = problem.inv_constraints[0]
     fun = problem.function(ic.inv)
     # the reader expands the inv-constraint into three constraints; anything more would be ignored here
     if len(problem.functions) != 1 or len(problem.constraints) > 3:
         raise Unsupported("an inv-constraint together with other synth-funs or constraints")
     if fun.grammar is not None:
-        raise Unsupported(f"synth-inv {fun.name} has a grammar (only unrestricted invariants are supported)")
+        raise Unsupported(f"synth-inv {fun.name} has a grammar (the loop verifier takes unrestricted invariants "
+                          "only; recursa.synth.engine.solve gives grammars to CEGIS)")
     for name, sort in fun.params:
         if sort not in (INT, BOOL) and not sort.is_bv:
             raise Unsupported(f"variable {name} has sort {sort} (Int, Bool and bit-vectors are supported)")

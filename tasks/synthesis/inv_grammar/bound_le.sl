@@ -1,0 +1,11 @@
+; i counts up to n; only <= and conjunction over i, n, 0
+(set-logic LIA)
+(synth-inv inv ((i Int) (n Int))
+  ((B Bool) (I Int))
+  ((B Bool ((<= I I) (and B B)))
+   (I Int (i n 0))))
+(define-fun pre ((i Int) (n Int)) Bool (and (= i 0) (>= n 0)))
+(define-fun trans ((i Int) (n Int) (i! Int) (n! Int)) Bool (and (< i n) (= i! (+ i 1)) (= n! n)))
+(define-fun post ((i Int) (n Int)) Bool (=> (>= i n) (= i n)))
+(inv-constraint inv pre trans post)
+(check-synth)

@@ -1,0 +1,11 @@
+; an 8-bit counter that steps by 2 stays even; the grammar compares masked values only
+(set-logic BV)
+(synth-inv inv ((x (_ BitVec 8)))
+  ((B Bool) (E (_ BitVec 8)))
+  ((B Bool ((= E E) (not B)))
+   (E (_ BitVec 8) (x #x00 #x01 (bvand E E) (bvor E E)))))
+(define-fun pre ((x (_ BitVec 8))) Bool (= x #x00))
+(define-fun trans ((x (_ BitVec 8)) (x! (_ BitVec 8))) Bool (= x! (bvadd x #x02)))
+(define-fun post ((x (_ BitVec 8))) Bool (not (= x #x07)))
+(inv-constraint inv pre trans post)
+(check-synth)

@@ -1,0 +1,11 @@
+; y accumulates x, which only grows: y >= 0 alone is not inductive, x >= 0 and y >= 0 is
+(set-logic LIA)
+(synth-inv inv ((x Int) (y Int))
+  ((B Bool) (I Int))
+  ((B Bool ((>= I I) (and B B)))
+   (I Int (x y 0))))
+(define-fun pre ((x Int) (y Int)) Bool (and (= x 0) (= y 0)))
+(define-fun trans ((x Int) (y Int) (x! Int) (y! Int)) Bool (and (= x! (+ x 1)) (= y! (+ y x))))
+(define-fun post ((x Int) (y Int)) Bool (>= y 0))
+(inv-constraint inv pre trans post)
+(check-synth)

@@ -1,0 +1,11 @@
+; x and y move together; the grammar has equalities of sums only
+(set-logic LIA)
+(synth-inv inv ((x Int) (y Int))
+  ((B Bool) (I Int))
+  ((B Bool ((= I I)))
+   (I Int (x y 0 1 (+ I I)))))
+(define-fun pre ((x Int) (y Int)) Bool (and (= x 0) (= y 0)))
+(define-fun trans ((x Int) (y Int) (x! Int) (y! Int)) Bool (and (= x! (+ x 1)) (= y! (+ y 1))))
+(define-fun post ((x Int) (y Int)) Bool (=> (>= x 5) (>= y 5)))
+(inv-constraint inv pre trans post)
+(check-synth)

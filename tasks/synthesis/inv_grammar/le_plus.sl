@@ -1,0 +1,11 @@
+; y grows twice as fast as x; the invariant may use only <=, + and the constants 0 and 1
+(set-logic LIA)
+(synth-inv inv ((x Int) (y Int))
+  ((B Bool) (I Int))
+  ((B Bool ((<= I I) (and B B)))
+   (I Int (x y 0 1 (+ I I)))))
+(define-fun pre ((x Int) (y Int)) Bool (and (= x 0) (= y 0)))
+(define-fun trans ((x Int) (y Int) (x! Int) (y! Int)) Bool (and (= x! (+ x 1)) (= y! (+ y 2))))
+(define-fun post ((x Int) (y Int)) Bool (<= x y))
+(inv-constraint inv pre trans post)
+(check-synth)

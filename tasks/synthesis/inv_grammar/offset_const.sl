@@ -1,0 +1,11 @@
+; y stays 3 ahead of x; the grammar offers (Constant Int) and + in equalities
+(set-logic LIA)
+(synth-inv inv ((x Int) (y Int))
+  ((B Bool) (I Int))
+  ((B Bool ((= I I) (and B B)))
+   (I Int (x y (Constant Int) (+ I I)))))
+(define-fun pre ((x Int) (y Int)) Bool (and (= x 0) (= y 3)))
+(define-fun trans ((x Int) (y Int) (x! Int) (y! Int)) Bool (and (= x! (+ x 2)) (= y! (+ y 2))))
+(define-fun post ((x Int) (y Int)) Bool (not (= x y)))
+(inv-constraint inv pre trans post)
+(check-synth)

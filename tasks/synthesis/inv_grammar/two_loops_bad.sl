@@ -1,0 +1,13 @@
+; two loops; the second one counts x down past zero, so its post fails after one step: no invariant exists
+(set-logic LIA)
+(synth-inv inv1 ((i Int) (n Int)))
+(synth-inv inv2 ((x Int) (m Int)))
+(define-fun pre1 ((i Int) (n Int)) Bool (and (= i 0) (>= n 0)))
+(define-fun trans1 ((i Int) (n Int) (i! Int) (n! Int)) Bool (and (< i n) (= i! (+ i 1)) (= n! n)))
+(define-fun post1 ((i Int) (n Int)) Bool (=> (>= i n) (= i n)))
+(define-fun pre2 ((x Int) (m Int)) Bool (and (= x m) (>= m 0)))
+(define-fun trans2 ((x Int) (m Int) (x! Int) (m! Int)) Bool (and (>= x 0) (= x! (- x 1)) (= m! m)))
+(define-fun post2 ((x Int) (m Int)) Bool (>= x 0))
+(inv-constraint inv1 pre1 trans1 post1)
+(inv-constraint inv2 pre2 trans2 post2)
+(check-synth)

@@ -328,6 +328,26 @@ class _FunctionTrees:
         return shifted
 
 
+@dataclass
+class _RunState:
+    """What the phases of one function's check hand on to each other."""
+
+    ts: Any
+    asserts: dict[int, Any]
+    interp: Any
+    consts: list[int]
+    samples: dict[int, list[dict[str, Any]]]  # loop head -> distinct reachable states
+    seen: dict[int, set[tuple[Any, ...]]]
+    bmc_stats: Any  # BMCStats of the bounded search
+    violations: dict[int, Any] = field(default_factory=dict)  # assertion -> confirmed trace
+    proved: set[int] = field(default_factory=set)
+    proofs: dict[int, tuple[Any, dict[int, list[Any]]]] = field(default_factory=dict)  # -> (certificate, invariants)
+    certificates: list[Any] = field(default_factory=list)
+    phase_stops: dict[int, str] = field(default_factory=dict)  # assertion -> why its refinement stopped
+    refine_stats: RefineStats = field(default_factory=RefineStats)
+    keep_alive: list[Any] = field(default_factory=list)
+
+
 class _FunctionRun:
     def __init__(self, verifier: Verifier, f: Function, prog: ProgramFile, file_tree: Any, start: float,
                  deadline: Deadline | None = None) -> None:
@@ -358,151 +378,159 @@ class _FunctionRun:
         return self._run(ts, asserts)
 
     def _run(self, ts: Any, asserts: dict[int, Any]) -> list[AssertionResult]:
-        from recursa.symbolic.bmc import BMCStats, bounded_check, confirm
-        from recursa.symbolic.interp import Interpreter, Outcome, RandomOracle
+        from recursa.symbolic.bmc import BMCStats
+        from recursa.symbolic.interp import Interpreter
 
-        f, opt = self.f, self.opt
-        violations: dict[int, Any] = {}
+        state = _RunState(ts, asserts, Interpreter(self.f, self.machine), sorted(self.f.constants),
+                          {h: [] for h in ts.heads}, {h: set() for h in ts.heads}, BMCStats())
+        self._sample(state, self.opt.random_runs, self.opt.run_steps, 1000 * self.opt.seed, True)
+        self._refine(state)
+        self._search_rest(state)
+        return self._verdicts(state)
 
-        # 1. concrete runs: reachable loop-head states, and violations found by plain testing
-        live = ts.live
-        samples: dict[int, list[dict[str, Any]]] = {h: [] for h in ts.heads}
-        seen: dict[int, set[tuple[Any, ...]]] = {h: set() for h in ts.heads}
-        cap = opt.head_samples
+    def _sample(self, state: _RunState, runs: int, steps: int, seed0: int, record_heads: bool) -> None:
+        """Concrete random runs: reachable loop-head states (``record_heads``) and violations found by plain
+        testing, each confirmed by a solver before it counts."""
+        from recursa.symbolic.bmc import confirm
+        from recursa.symbolic.interp import Outcome, RandomOracle
+
+        live, cap = state.ts.live, self.opt.head_samples
 
         def on_head(loop: Any, env: dict[str, Any]) -> None:
             h = loop.index
-            if len(samples[h]) >= cap:
+            if len(state.samples[h]) >= cap:
                 return
             key = tuple(env[v] for v in live[h])
-            if key not in seen[h]:
-                seen[h].add(key)
-                samples[h].append(dict(zip(live[h], key)))
+            if key not in state.seen[h]:
+                state.seen[h].add(key)
+                state.samples[h].append(dict(zip(live[h], key)))
 
-        interp = Interpreter(f, self.machine)
-        consts = sorted(f.constants)
+        biases = (0.5, 0.85, 0.97, 0.99)
+        for i in range(runs):
+            if len(state.violations) == len(state.asserts) or self.dl.expired():
+                return
+            oracle = RandomOracle(seed0 + i, state.consts, self.machine, continue_bias=biases[i % len(biases)])
+            r = state.interp.run(oracle, max_steps=steps, on_head=on_head if record_heads else None,
+                                 deadline=self.dl)
+            if r.outcome is Outcome.VIOLATION and r.failed is not None and r.failed.index not in state.violations:
+                v = confirm(state.ts, r.failed.index, r.initial, r.nondet, 0, "random run", deadline=self.dl)
+                if v is not None:
+                    state.violations[r.failed.index] = v
+                    self._settle(r.failed.index)
 
-        def sample(runs: int, steps: int, seed0: int, record_heads: bool) -> None:
-            biases = (0.5, 0.85, 0.97, 0.99)
-            for i in range(runs):
-                if len(violations) == len(asserts) or self.dl.expired():
-                    return
-                oracle = RandomOracle(seed0 + i, consts, self.machine, continue_bias=biases[i % len(biases)])
-                r = interp.run(oracle, max_steps=steps, on_head=on_head if record_heads else None,
-                               deadline=self.dl)
-                if r.outcome is Outcome.VIOLATION and r.failed is not None and r.failed.index not in violations:
-                    depth = 0
-                    v = confirm(ts, r.failed.index, r.initial, r.nondet, depth, "random run", deadline=self.dl)
-                    if v is not None:
-                        violations[r.failed.index] = v
-                        self._settle(r.failed.index)
+    def _refine(self, state: _RunState) -> None:
+        """Verify-and-refine for the assertions not already refuted. Implicit overflow checks (machine integers)
+        come second, in at most half the time left: the assertions the program states are settled first, and a
+        check that cannot be proved does not take their time."""
+        todo = set(state.asserts) - set(state.violations)
+        if not todo or self.dl.expired():
+            return
+        import z3
 
-        sample(opt.random_runs, opt.run_steps, 1000 * opt.seed, True)
-
-        # 2. verify-and-refine for the assertions not already refuted
-        todo = set(asserts) - set(violations)
-        refine_stats = RefineStats()
-        phase_stops: dict[int, str] = {}  # assertion -> why its refinement stopped
-        proved: set[int] = set()
-        proofs: dict[int, tuple[Any, dict[int, list[Any]]]] = {}  # assertion -> (certificate, invariants)
-        certificates: list[Any] = []
-        # implicit overflow checks (machine integers) come second, in at most half the time left: the assertions
-        # the program states are settled first, and a check that cannot be proved does not take their time
-        checks = {k for k in todo if asserts[k].kind == "overflow"}
+        f, ts = self.f, state.ts
+        checks = {k for k in todo if state.asserts[k].kind == "overflow"}
         phases = [(todo - checks, self.dl), (checks, None)] if checks else [(todo, self.dl)]
-        if todo and not self.dl.expired():
-            loops = {lp.index: lp for lp in f.loops}
-            shared = SharedEncoding()  # the loops of one function share the ranker's encoding of its tree
-            contexts = {h: LoopContext(f, loops[h], self.prog.source, self.prog.language, list(live.get(h, [])),
-                                       consts, self.file_tree, shared=shared) for h in ts.heads}
-            import z3
+        loops = {lp.index: lp for lp in f.loops}
+        shared = SharedEncoding()  # the loops of one function share the ranker's encoding of its tree
+        contexts = {h: LoopContext(f, loops[h], self.prog.source, self.prog.language, list(ts.live.get(h, [])),
+                                   state.consts, self.file_tree, shared=shared) for h in ts.heads}
+        state.keep_alive.append(contexts)
+        budget = self.opt.budget
+        alg_samples = self._algebraic_samples(state.interp, ts.live) if budget.algebraic and not self.machine else {}
+        for goal, phase_dl in phases:
+            if not goal or self.dl.expired():
+                continue
+            dl = phase_dl or self.dl.within(max(0.0, self.dl.remaining()) / 2)
+            try:
+                result = refine(ts, self.v.grammar, self.v.ranker, state.samples, contexts, goal, budget, dl,
+                                sampler=self._sampler(ts, state.interp, ts.live), equality_data=alg_samples)
+            except z3.Z3Exception:
+                if not dl.expired():
+                    raise
+                result = RefineResult(set(), {}, RefineStats(stopped="timeout"))  # Z3 interrupted at the deadline
+            # held until the verdicts are written, as a local of one long function held it: when Z3 frees its
+            # terms changes the ids it reuses, and with them the models later checks return
+            state.keep_alive.append(result)
+            if phase_dl is not None:
+                state.refine_stats = result.stats
+            state.phase_stops.update(dict.fromkeys(goal, result.stats.stopped))
+            self.calls += result.stats.solver_calls
+            if result.proved:
+                certificate, invariants = self._certify(ts, result.invariants, result.proved)
+                state.certificates.append(certificate)
+                if certificate.valid:
+                    state.proved |= set(result.proved)
+                    for k in result.proved:
+                        state.proofs[k] = (certificate, invariants)
+                        self._settle(k)
 
-            alg_samples = self._algebraic_samples(interp, live) if opt.budget.algebraic and not self.machine else {}
-            for goal, phase_dl in phases:
-                if not goal or self.dl.expired():
-                    continue
-                dl = phase_dl or self.dl.within(max(0.0, self.dl.remaining()) / 2)
-                try:
-                    result = refine(ts, self.v.grammar, self.v.ranker, samples, contexts, goal, opt.budget,
-                                    dl, sampler=self._sampler(ts, interp, live), equality_data=alg_samples)
-                except z3.Z3Exception:
-                    if not dl.expired():
-                        raise
-                    result = RefineResult(set(), {}, RefineStats(stopped="timeout"))  # Z3 interrupted at the deadline
-                if phase_dl is not None:
-                    refine_stats = result.stats
-                phase_stops.update(dict.fromkeys(goal, result.stats.stopped))
-                self.calls += result.stats.solver_calls
-                if result.proved:
-                    certificate, invariants = self._certify(ts, result.invariants, result.proved)
-                    certificates.append(certificate)
-                    if certificate.valid:
-                        proved |= set(result.proved)
-                        for k in result.proved:
-                            proofs[k] = (certificate, invariants)
-                            self._settle(k)
+    def _search_rest(self, state: _RunState) -> None:
+        """What is neither proved nor refuted: longer random runs, then bounded model checking."""
+        from recursa.symbolic.bmc import bounded_check
 
-        # 3. what is left: longer runs, then bounded model checking
-        left = set(asserts) - proved - set(violations)
-        bmc_stats = BMCStats()
+        opt = self.opt
+        left = set(state.asserts) - state.proved - set(state.violations)
         if left and time.perf_counter() < self.deadline:
-            sample(opt.long_runs, opt.long_run_steps, 1000 * opt.seed + 500, False)
-            left -= set(violations)
+            self._sample(state, opt.long_runs, opt.long_run_steps, 1000 * opt.seed + 500, False)
+            left -= set(state.violations)
         if left and time.perf_counter() < self.deadline:
-            found = bounded_check(ts, left, opt.bmc_depth, self.dl, opt.budget.query_timeout_ms * 2, bmc_stats)
-            self.calls += bmc_stats.solver_calls
+            found = bounded_check(state.ts, left, opt.bmc_depth, self.dl, opt.budget.query_timeout_ms * 2,
+                                  state.bmc_stats)
+            self.calls += state.bmc_stats.solver_calls
             for k, v in found.items():
-                violations[k] = v
+                state.violations[k] = v
                 self._settle(k)
 
-        # 4. verdicts
-        out = []
+    def _verdicts(self, state: _RunState) -> list[AssertionResult]:
+        f, ts, bmc = self.f, state.ts, state.bmc_stats
         total = time.perf_counter() - self.start
         texts: dict[int, dict[int, str]] = {}
-        stats = {"refine": refine_stats.to_json(), "bmc": {"solver_calls": bmc_stats.solver_calls,
-                                                           "depth": bmc_stats.depth_reached,
-                                                           "timed_out": bmc_stats.timed_out},
+        stats = {"refine": state.refine_stats.to_json(),
+                 "bmc": {"solver_calls": bmc.solver_calls, "depth": bmc.depth_reached, "timed_out": bmc.timed_out},
                  "ranker": getattr(self.v.ranker, "name", "?"), "loops": len(ts.heads)}
-        for k, a in sorted(asserts.items()):
+        out = []
+        for k, a in sorted(state.asserts.items()):
             t, calls = self.settled.get(k, (total, self.calls))
             common = dict(path=self.prog.path, function=f.name, line=a.loc.line, column=a.loc.col,
                           assertion=_check_text(a), time_s=t, solver_calls=calls, check_calls=self.check_calls,
                           stats=stats)
-            if k in proved:
-                certificate, invariants = proofs[k]
+            v = state.violations.get(k)
+            if k in state.proved:
+                certificate, invariants = state.proofs[k]
                 inv_texts = texts.setdefault(id(invariants), self._invariant_texts(ts, invariants))
                 inv = "; ".join(f"line {ln}: {txt}" for ln, txt in inv_texts.items()) if len(inv_texts) > 1 else (
                     next(iter(inv_texts.values())) if inv_texts else "true")
                 out.append(AssertionResult(verdict=Verdict.PROVED, invariant=inv, invariants=inv_texts,
                                            certificate=certificate, message=_proved_message(ts, inv_texts),
                                            **common))
-            elif k in violations and (met := _unmodelled_on(f, violations[k], self.machine)):
+            elif v is not None and (met := _unmodelled_on(f, v, self.machine)):
                 # the run depends on values the front end could not model: it may not be a real execution
                 names = ", ".join(f"{h.unmodelled} at {h.loc}" for h in met)
                 out.append(AssertionResult(verdict=Verdict.UNSUPPORTED,
                                            message=f"unsupported {names} (the violation found passes through "
                                                    f"{'it' if len(met) == 1 else 'them'})", **common))
-            elif k in violations and a.kind == "overflow":
-                v = violations[k]
+            elif v is not None and a.kind == "overflow":
                 out.append(AssertionResult(verdict=Verdict.OVERFLOW, trace=v,
                                            message=f"undefined behaviour: signed overflow in '{a.text}' after "
                                                    f"{_loop_visits(v)} loop-head visit(s) ({v.source})", **common))
-            elif k in violations:
-                v = violations[k]
+            elif v is not None:
                 out.append(AssertionResult(verdict=Verdict.VIOLATED, trace=v,
                                            message=f"fails after {_loop_visits(v)} loop-head visit(s) "
                                                    f"({v.source})", **common))
             else:
-                reason = phase_stops.get(k) or refine_stats.stopped or "not proved"
-                for certificate in certificates:
-                    if not certificate.valid and k in (certificate.assertions or ()):
-                        bad = next((c.name for c in certificate.vcs if c.status != "unsat"), "?")
-                        reason = f"certificate re-check failed ({bad})"
-                msg = f"{reason}; no violation within {max(bmc_stats.depth_reached, 0)} loop-head visits"
-                if self.dl.expired():
-                    msg = f"timeout after {opt.timeout_s:g} s ({reason})"
-                out.append(AssertionResult(verdict=Verdict.UNKNOWN, message=msg, **common))
+                out.append(AssertionResult(verdict=Verdict.UNKNOWN, message=self._unknown_reason(state, k),
+                                           **common))
         return out
+
+    def _unknown_reason(self, state: _RunState, k: int) -> str:
+        reason = state.phase_stops.get(k) or state.refine_stats.stopped or "not proved"
+        for certificate in state.certificates:
+            if not certificate.valid and k in (certificate.assertions or ()):
+                bad = next((c.name for c in certificate.vcs if c.status != "unsat"), "?")
+                reason = f"certificate re-check failed ({bad})"
+        if self.dl.expired():
+            return f"timeout after {self.opt.timeout_s:g} s ({reason})"
+        return f"{reason}; no violation within {max(state.bmc_stats.depth_reached, 0)} loop-head visits"
 
     def _algebraic_samples(self, interp: Any, live: dict[int, list[str]]) -> dict[int, list[dict[str, Any]]]:
         """Loop-head states of many short runs on small inputs, for the data equalities only (the grammar keeps

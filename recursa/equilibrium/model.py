@@ -43,7 +43,7 @@ from recursa.trees.flatten import TOKEN_VOCAB
 from recursa.trees.languages import kind_vocab_size, languages, qualified_kind_ids
 
 # Keys that transformers itself hands to a config's __post_init__ (from saved configs or loading options).
-_TRANSFORMERS_KEYS = frozenset({
+TRANSFORMERS_CONFIG_KEYS = frozenset({
     "torch_dtype", "num_labels", "name_or_path", "_name_or_path", "_commit_hash", "output_attentions",
     "attn_implementation", "experts_implementation", "per_layer_config", "model_type",
     "_attn_implementation_internal", "_experts_implementation_internal", "_attn_implementation_autoset",
@@ -199,7 +199,7 @@ class RecursaConfig(PreTrainedConfig):
 
     def __post_init__(self, **kwargs: Any) -> None:
         self._read_legacy_solver_keys(kwargs)
-        unknown = sorted(set(kwargs) - _TRANSFORMERS_KEYS)
+        unknown = sorted(set(kwargs) - TRANSFORMERS_CONFIG_KEYS)
         if unknown:
             raise ValueError(f"RecursaConfig: unknown key(s) {', '.join(unknown)}")
         if not self.kind_vocab_size:

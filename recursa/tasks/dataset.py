@@ -38,6 +38,13 @@ def _compact(ft: FlatTree) -> FlatTree:
                     lines=tuple(a.astype(np.int32) for a in ft.lines))
 
 
+def check_labels(labels: np.ndarray, examples: Sequence[Example], num_labels: int | None) -> None:
+    """Raise :class:`DataError` naming the first example whose label is not one of the model's classes."""
+    if num_labels is not None and len(labels) and int(labels.max()) >= num_labels:
+        bad = int(np.argmax(labels >= num_labels))
+        raise DataError(examples[bad].origin, f"label {labels[bad]} is outside the model's {num_labels} classes")
+
+
 def parse_examples(examples: Sequence[Example], drop_punctuation: bool = True, allow_errors: bool = False,
                    node_labels: list[np.ndarray] | None = None, splice_kinds: Sequence[str] = ()
                    ) -> tuple[list[FlatTree], list[Example]]:
@@ -94,10 +101,7 @@ class TreeDataset:
         self.depths = np.array([e.depth for e in self.examples], np.int64)
         self.heights = np.array([t.tree_height() for t in self.trees], np.int64)
         self.languages = [e.language for e in self.examples]
-        if num_labels is not None and len(self.labels) and int(self.labels.max()) >= num_labels:
-            bad = int(np.argmax(self.labels >= num_labels))
-            raise DataError(self.examples[bad].origin,
-                            f"label {self.labels[bad]} is outside the model's {num_labels} classes")
+        check_labels(self.labels, self.examples, num_labels)
 
     def __len__(self) -> int:
         return len(self.examples)

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from recursa.tasks.dataset import parse_examples
-from recursa.tasks.examples import DataError, Example
+from recursa.tasks.dataset import check_labels, parse_examples
+from recursa.tasks.examples import Example
 from recursa.trees.flatten import TOKEN_VOCAB, FlatTree
 from recursa.trees.languages import kind_vocab_size
 
@@ -67,10 +67,7 @@ class SequenceDataset:
         self.depths = np.array([e.depth for e in self.examples], np.int64)
         self.languages = [e.language for e in self.examples]
         self.lengths = np.array([len(s) + 1 for s in self.sequences], np.int64)
-        if num_labels is not None and len(self.labels) and int(self.labels.max()) >= num_labels:
-            bad = int(np.argmax(self.labels >= num_labels))
-            raise DataError(self.examples[bad].origin,
-                            f"label {self.labels[bad]} is outside the model's {num_labels} classes")
+        check_labels(self.labels, self.examples, num_labels)
 
     def __len__(self) -> int:
         return len(self.examples)

@@ -26,11 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedConfig, PreTrainedModel
 
-_TRANSFORMERS_KEYS = frozenset({
-    "torch_dtype", "num_labels", "name_or_path", "_name_or_path", "_commit_hash", "output_attentions",
-    "attn_implementation", "experts_implementation", "per_layer_config", "model_type",
-    "_attn_implementation_internal", "_experts_implementation_internal", "_attn_implementation_autoset",
-})
+from recursa.equilibrium.model import TRANSFORMERS_CONFIG_KEYS
 
 
 class UniversalConfig(PreTrainedConfig):
@@ -65,7 +61,7 @@ class UniversalConfig(PreTrainedConfig):
     initializer_range: float = 0.02
 
     def __post_init__(self, **kwargs: Any) -> None:
-        unknown = sorted(set(kwargs) - _TRANSFORMERS_KEYS)
+        unknown = sorted(set(kwargs) - TRANSFORMERS_CONFIG_KEYS)
         if unknown:
             raise ValueError(f"UniversalConfig: unknown key(s) {', '.join(unknown)}")
         if not self.vocab_size:

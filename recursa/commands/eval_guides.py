@@ -43,12 +43,16 @@ def evaluate_guide(task: str, checkpoint: str | None, count: int | None, seed: i
         click.echo(f"{key}: {round(value, 4) if isinstance(value, float) else value}")
 
 
-def _model_dir(checkpoint: str | None, default: Path, task: str) -> Path:
+def _load_guide(cls: Any, checkpoint: str | None, default: Path, task: str, what: str) -> tuple[Any, Path]:
+    """The model of class ``cls`` in ``checkpoint`` (or the shipped ``default``) and its directory."""
     path = Path(checkpoint) if checkpoint is not None else default
     if not (path / "config.json").is_file():
         raise InputError(f"{path}: no {task} model here (config.json missing); train one with "
                          f"`recursa train {task} -o DIR` and pass --checkpoint DIR")
-    return path
+    try:
+        return cls.from_pretrained(str(path)), path
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not {what} ({exc})") from None
 
 
 def _invariants(checkpoint: str | None, programs: int, seed: int) -> dict[str, Any]:
@@ -56,11 +60,8 @@ def _invariants(checkpoint: str | None, programs: int, seed: int) -> dict[str, A
     from recursa.refine.neural import RecursaForInvariantRanking
     from recursa.refine.train_ranker import build_dataset, ranking_quality
 
-    model_dir = _model_dir(checkpoint, INVARIANT_MODEL_DIR, "invariants")
-    try:
-        model = RecursaForInvariantRanking.from_pretrained(str(model_dir))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{model_dir}: not an invariant ranker ({exc})") from None
+    model, model_dir = _load_guide(RecursaForInvariantRanking, checkpoint, INVARIANT_MODEL_DIR, "invariants",
+                                   "an invariant ranker")
     held_out_seed = INVARIANT_SEED_OFFSET + seed
     examples = build_dataset(programs, held_out_seed)
     quality = ranking_quality(model, examples)
@@ -74,11 +75,8 @@ def _synth(checkpoint: str | None, problems: int, seed: int) -> dict[str, Any]:
     from recursa.synth.neural import RecursaForProductionScoring
     from recursa.synth.train_guide import HELD_OUT_SEED_OFFSET, evaluate, make_example
 
-    model_dir = _model_dir(checkpoint, SYNTH_MODEL_DIR, "synth")
-    try:
-        model = RecursaForProductionScoring.from_pretrained(str(model_dir))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{model_dir}: not a synthesis guide ({exc})") from None
+    model, model_dir = _load_guide(RecursaForProductionScoring, checkpoint, SYNTH_MODEL_DIR, "synth",
+                                   "a synthesis guide")
     held_out_seed = seed + HELD_OUT_SEED_OFFSET
     exclude = suite_texts(TASKS_DIR / "synthesis")
     examples = [make_example(g) for g in generate(problems, held_out_seed, exclude=exclude)]

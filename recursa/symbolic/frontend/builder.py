@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -387,7 +388,7 @@ def loop_prelude(stmts: list[Stmt], loc: Loc) -> list[Stmt]:
 # ---- the statement walker both front ends share ----------------------------------------------------------
 
 
-class StatementWalker:
+class StatementWalker(ABC):
     """Statement dispatch driven by per-language node-kind tables.
 
     A front end sets :attr:`SKIP` (kinds that convert to nothing), :attr:`STATEMENTS` (kind -> the name of the
@@ -413,21 +414,21 @@ class StatementWalker:
         return (yield getattr(self, method)(node, loc))
 
     # -- what each language provides --
+    @abstractmethod
     def expr(self, node: Node) -> Gen:
         """An expression's value (a step returning an :class:`Expr`); its effects and checks go to ``pending``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def cond(self, node: Node) -> Gen:
         """A condition's value, as a boolean."""
-        raise NotImplementedError
 
+    @abstractmethod
     def branch(self, node: Node) -> Gen:
         """The statements of a branch or loop body (the node of its ``consequence`` / ``body`` field)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def orelse(self, node: Node) -> Gen:
         """The statements of an ``if`` statement's else-part (empty without one)."""
-        raise NotImplementedError
 
     # -- statements alike in both languages --
     def if_stmt(self, node: Node, loc: Loc) -> Gen:

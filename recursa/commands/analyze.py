@@ -35,8 +35,9 @@ def load_reasoner() -> Reasoner:
     """The base model of the default checkpoint, else the invariant ranker's encoder, else a reason."""
     from recursa.paths import DEFAULT_MODEL_DIR
     from recursa.refine.rank import INVARIANT_MODEL_DIR
+    from recursa.train.models import quiet_transformers
 
-    _quiet_transformers()
+    quiet_transformers()
     errors = []
     if (DEFAULT_MODEL_DIR / "config.json").is_file():
         try:
@@ -56,16 +57,6 @@ def load_reasoner() -> Reasoner:
     reason = "; ".join(errors) if errors else (f"no reasoner model found (looked in {DEFAULT_MODEL_DIR} and "
                                                f"{INVARIANT_MODEL_DIR})")
     return Reasoner(missing=reason)
-
-
-def _quiet_transformers() -> None:
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover - transformers is a dependency
-        pass
 
 
 def function_reports(file_result: Any, reasoner: Reasoner, source: bytes | None = None) -> list[FunctionReport]:
@@ -177,7 +168,9 @@ def analyze(paths: tuple[str, ...], fmt: str | None, output: str | None, quiet: 
     except (FileNotFoundError, RecursaError) as exc:
         click.echo(f"recursa analyze: {exc}", err=True)
         sys.exit(RecursaError.exit_code)
-    _quiet_transformers()
+    from recursa.train.models import quiet_transformers
+
+    quiet_transformers()
     verified = VerifyReport([], problems)
     printer = Printer(len(work), False, quiet, progress)
     sources = {j.path: j.source for j in work if j.source is not None}

@@ -45,10 +45,13 @@ def evaluate_guide(task: str, checkpoint: str | None, count: int | None, seed: i
 
 def _load_guide(cls: Any, checkpoint: str | None, default: Path, task: str, what: str) -> tuple[Any, Path]:
     """The model of class ``cls`` in ``checkpoint`` (or the shipped ``default``) and its directory."""
+    from recursa.train.models import quiet_transformers
+
     path = Path(checkpoint) if checkpoint is not None else default
     if not (path / "config.json").is_file():
         raise InputError(f"{path}: no {task} model here (config.json missing); train one with "
                          f"`recursa train {task} -o DIR` and pass --checkpoint DIR")
+    quiet_transformers()  # no weight-loading progress bar on stderr
     try:
         return cls.from_pretrained(str(path)), path
     except (OSError, ValueError) as exc:

@@ -37,7 +37,8 @@ class ForwardResult:
     rel_residual: torch.Tensor | None = None
 
 
-def _quiet_transformers() -> None:
+def quiet_transformers() -> None:
+    """No progress bars or warnings from transformers while models load (recursa prints its own messages)."""
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -77,7 +78,7 @@ class TaskModel(ABC):
         """Run the model (``module`` overrides ``self.module``, e.g. a DDP wrapper) and compute the loss."""
 
     def save(self, directory: str | Path) -> None:
-        _quiet_transformers()
+        quiet_transformers()
         self.module.save_pretrained(str(directory))
 
     def parameter_counts(self) -> dict[str, int]:
@@ -281,7 +282,7 @@ def load_model(directory: str | Path, device: str | torch.device = "cpu") -> Tas
         model_type = json.loads(cfg_path.read_text(encoding="utf-8")).get("model_type")
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelLoadError(f"{cfg_path}: unreadable ({exc})") from None
-    _quiet_transformers()
+    quiet_transformers()
     if model_type == "bert":
         from transformers import BertForSequenceClassification as cls
     elif model_type == "recursa":

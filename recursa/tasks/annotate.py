@@ -139,7 +139,7 @@ def _list_node(name: str, args: list[tuple[int | None, int]]) -> tuple[int, int]
     if any(s == _MOD10 for _, s in args):
         return None
     try:
-        sort_name, v = logic._smtlib_apply(op, [("bool" if s == _BOOL else "int", int(v or 0)) for v, s in args])
+        sort_name, v = logic.smtlib_apply(op, [("bool" if s == _BOOL else "int", int(v or 0)) for v, s in args])
     except ValueError:
         return None
     return v, _BOOL if sort_name == "bool" else _EXACT

@@ -42,27 +42,15 @@ _PY_BINARY = {"and": "and", "or": "or", "xor": "!=", "=>": "<=", "<": "<", "<=":
 
 
 def apply_op(op: str, args: Sequence[int]) -> int:
-    """Truth value (0/1) of ``op`` on ``args`` (0/1 for the boolean operators, digits for comparisons)."""
-    if op in _ARITY and len(args) != _ARITY[op]:
-        raise ValueError(f"{op} takes {_ARITY[op]} argument(s), got {len(args)}")
-    if op == "and":
-        return int(bool(args[0]) and bool(args[1]))
-    if op == "or":
-        return int(bool(args[0]) or bool(args[1]))
-    if op == "not":
-        return 1 - int(bool(args[0]))
-    if op == "xor":
-        return int(bool(args[0]) != bool(args[1]))
-    if op == "=>":
-        return int(not args[0] or bool(args[1]))
-    if op == "ite":
-        return int(bool(args[1] if args[0] else args[2]))
-    if op in COMPARISONS:
-        if len(args) != 2:
-            raise ValueError(f"{op} takes 2 arguments, got {len(args)}")
-        a, b = args
-        return int(a < b if op == "<" else a <= b if op == "<=" else a == b)
-    raise ValueError(f"unknown logic operator {op!r}")
+    """Truth value (0/1) of a generated operator ``op`` on ``args`` (0/1 for the boolean operators, digits for
+    comparisons): :func:`smtlib_apply` with the generator's fixed arities."""
+    if op not in GENERATED_OPS:
+        raise ValueError(f"unknown logic operator {op!r}")
+    arity = _ARITY.get(op, 2)
+    if len(args) != arity:
+        raise ValueError(f"{op} takes {arity} argument(s), got {len(args)}")
+    typed = [("int", int(a)) for a in args] if op in COMPARISONS else [("bool", int(bool(a))) for a in args]
+    return smtlib_apply(op, typed)[1]
 
 
 @dataclass
@@ -274,7 +262,7 @@ def _smtlib_value(source: str) -> int:
             if not stack:
                 raise ValueError("unbalanced ')'")
             op, args = stack.pop()
-            value = _smtlib_apply(op, args)
+            value = smtlib_apply(op, args)
         elif tok in ("true", "false"):
             value = ("bool", int(tok == "true"))
         elif tok.isascii() and tok.isdigit():
@@ -296,7 +284,9 @@ def _smtlib_value(source: str) -> int:
     return result[1]
 
 
-def _smtlib_apply(op: str, args: list[tuple[str, int]]) -> tuple[str, int]:
+def smtlib_apply(op: str, args: list[tuple[str, int]]) -> tuple[str, int]:
+    """SMT-LIB's ``op`` on sorted values (``("bool", 0/1)`` or ``("int", n)``) -> ``(sort, value)``; raises
+    ``ValueError`` on a wrong arity or sort."""
     lo, hi = SMTLIB_OPS[op]
     if len(args) < lo or (hi is not None and len(args) > hi):
         raise ValueError(f"{op} takes {lo if hi == lo else f'at least {lo}'} argument(s), got {len(args)}")

@@ -40,13 +40,13 @@ def eval_command(ctx: click.Context, data: str, checkpoint: str | None, task_nam
                  baseline: str | None, depths: str | None, per_depth: int, seed: int, as_json: bool,
                  plot: str | None, device: str, threads: int, snap: bool, progress: bool) -> None:
     """Evaluate a model on a task (listops, listops-python, listops-brackets, arith, arith-python, arith-c,
-    logic, logic-smtlib, logic-python, invariants, synth) or on a data FILE (.jsonl, or ListOps .tsv in any
-    of the published layouts). Generated examples come from the task's evaluation split, which never shares
+    logic, logic-smtlib, logic-python, invariants, synth, synth-values) or on a data FILE (.jsonl, or ListOps
+    .tsv in any of the published layouts). Generated examples come from the task's evaluation split, which never shares
     an example with training. Without --checkpoint, the model shipped for the data's task family is used
     (a file's family is guessed from its examples, or named with --task)."""
     from recursa.tasks.examples import DataError
 
-    if data in ("invariants", "synth") and not Path(data).exists():
+    if data in ("invariants", "synth", "synth-values") and not Path(data).exists():
         from recursa.commands.eval_guides import evaluate_guide
 
         given = ctx.get_parameter_source("per_depth") == click.core.ParameterSource.COMMANDLINE

@@ -1,4 +1,5 @@
-"""``recursa eval invariants`` and ``recursa eval synth``: the two guide models ``recursa train`` also offers.
+"""``recursa eval invariants``, ``recursa eval synth`` and ``recursa eval synth-values``: the guide models
+``recursa train`` also offers.
 
 Neither is a labelled-tree task: the invariant ranker orders candidate invariants of a loop, the synthesis
 guide scores grammar productions. Each is measured as its own training run measures it, on freshly generated
@@ -24,7 +25,7 @@ import click
 from recursa.train.cli_support import InputError
 
 INVARIANT_SEED_OFFSET = 1000
-DEFAULT_PROGRAMS = {"invariants": 50, "synth": 300}
+DEFAULT_PROGRAMS = {"invariants": 50, "synth": 300, "synth-values": 120}
 
 
 def evaluate_guide(task: str, checkpoint: str | None, count: int | None, seed: int, as_json: bool,
@@ -35,7 +36,8 @@ def evaluate_guide(task: str, checkpoint: str | None, count: int | None, seed: i
     if threads > 0:
         torch.set_num_threads(threads)
     n = count or DEFAULT_PROGRAMS[task]
-    metrics = _invariants(checkpoint, n, seed) if task == "invariants" else _synth(checkpoint, n, seed)
+    run = {"invariants": _invariants, "synth": _synth, "synth-values": _synth_values}[task]
+    metrics = run(checkpoint, n, seed)
     if as_json:
         click.echo(json.dumps(metrics, indent=1))
         return
@@ -85,3 +87,22 @@ def _synth(checkpoint: str | None, problems: int, seed: int) -> dict[str, Any]:
     examples = [make_example(g) for g in generate(problems, held_out_seed, exclude=exclude)]
     return {"task": "synth", "model_dir": str(model_dir), "problems": len(examples), "seed": held_out_seed,
             **evaluate(model, examples)}
+
+
+def _synth_values(checkpoint: str | None, problems: int, seed: int) -> dict[str, Any]:
+    """The value scorer (a JSON file: --checkpoint, or the shipped one) on held-out generated problems."""
+    from recursa.paths import SYNTH_MODEL_DIR
+    from recursa.synth.train_values import evaluate_values
+    from recursa.synth.values import ValueModel
+
+    path = Path(checkpoint) if checkpoint is not None else SYNTH_MODEL_DIR / "values.json"
+    if path.is_dir():
+        path = path / "values.json"
+    if not path.is_file():
+        raise InputError(f"{path}: no value scorer here; train one with `recursa train synth-values -o FILE` "
+                         "and pass --checkpoint FILE")
+    try:
+        model = ValueModel.load(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"{path}: not a value scorer ({exc})") from None
+    return {"task": "synth-values", "model": str(path), "seed": seed, **evaluate_values(model, problems, seed)}

@@ -8,6 +8,7 @@ import inspect
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -63,8 +64,8 @@ from recursa.train.cli_support import InputError, parse_set_options
 def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str, ...], resume: bool,
           **options: Any) -> None:
     """Train on TASK (listops, listops-python, listops-brackets, arith, arith-python, arith-c, logic,
-    logic-smtlib, logic-python, invariants, synth) or on a data FILE (.jsonl / .tsv). Checkpoints go to --output
-    every --checkpoint-every steps and at the end; `recursa eval` accepts every one of these tasks.
+    logic-smtlib, logic-python, invariants, synth, synth-values) or on a data FILE (.jsonl / .tsv). Checkpoints
+    go to --output every --checkpoint-every steps and at the end; `recursa eval` accepts every one of these tasks.
 
     Multi-GPU / multi-process: torchrun --nproc-per-node N -m recursa.cli train TASK ...
     """
@@ -73,6 +74,9 @@ def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str
         return
     if task == "synth":
         _train_synth(ctx, output, resume, options)
+        return
+    if task == "synth-values":
+        _train_synth_values(ctx, output, resume, options)
         return
     from recursa.tasks.examples import DataError
     from recursa.train.trainer import REASONER_DEFAULTS, TrainConfig, TrainError
@@ -134,6 +138,33 @@ def _train_invariants(ctx: click.Context, output: str | None, resume: bool, opti
     result = fn(**{k: v for k, v in given.items() if v is not None})
     if result is not None:
         click.echo(json.dumps(result.to_json() if hasattr(result, "to_json") else result, default=str))
+
+
+def _train_synth_values(ctx: click.Context, output: str | None, resume: bool, options: dict[str, Any]) -> None:
+    """``recursa train synth-values``: the value scorer (recursa.synth.train_values), written to --output (a
+    JSON file); --train-size is the number of generated problems, --steps the optimiser steps, --seed."""
+    if resume:
+        raise InputError("recursa train synth-values has no --resume: a run takes minutes, start it again")
+    from recursa.synth.train_values import train_values
+
+    target = Path(output or "runs/synth-values.json")
+    if target.exists():
+        raise InputError(f"{target}: exists; recursa train synth-values writes a new file (remove it or pick "
+                         "another -o)")
+    given = {"problems": options["train_size"], "steps": options["steps"], "seed": options["seed"]}
+    for key in ("train_size", "steps"):
+        if ctx.get_parameter_source(key) != click.core.ParameterSource.COMMANDLINE:
+            given.pop("problems" if key == "train_size" else key)
+    if options.get("threads"):
+        import torch
+
+        torch.set_num_threads(options["threads"])
+    try:
+        meta = train_values(target, **given,
+                            log=lambda line: click.echo(line, err=True))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    click.echo(json.dumps({k: v for k, v in meta.items() if k != "grid"}))
 
 
 def _train_synth(ctx: click.Context, output: str | None, resume: bool, options: dict[str, Any]) -> None:

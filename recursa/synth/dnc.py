@@ -125,7 +125,8 @@ def divide_and_conquer(grammar: CompiledGrammar, ite: Rule, examples: Examples,
     ite_index = grammar.rules[grammar.start].index(ite)
     pred_nt = ite.holes[0]
     en = Enumerator(grammar, examples.input_envs(), definitions, budget,
-                    skip=frozenset({(grammar.start, ite_index)}), max_cost=max_cost)
+                    skip=frozenset({(grammar.start, ite_index)}), max_cost=max_cost,
+                    scorer=grammar.value_scorer(examples))
     try:
         out = _run(en, grammar, ite, examples, pred_nt)
         out.bank = en.bank_size()

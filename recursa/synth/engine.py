@@ -37,11 +37,12 @@ from recursa.synth.enumerate import BankFull, Budget, Enumerator, SearchTimeout
 from recursa.synth.evaluate import macro
 from recursa.synth.examples import Examples, MissingInput, Spec
 from recursa.synth.grammar import CompiledGrammar, Guide, UniformGuide, UnsupportedGrammar, compile_grammar
+from recursa.synth.inverse import completer_for
 from recursa.synth.joint import solve_jointly
 from recursa.synth.linear import fit_linear, fit_linear_in_grammar
 from recursa.synth.membership import in_grammar
 from recursa.synth.problem import Problem, Solution, SynthFun, SynthOptions, SynthResult, SynthStatus
-from recursa.synth.verify import Verdict, check, output_exists
+from recursa.synth.verify import Verdict, check, output_at
 
 #: Logics whose default grammar and evaluator the engine has (with a grammar, any of these sorts works).
 SUPPORTED_LOGICS = ("LIA", "BV", "QF_LIA", "QF_BV", "NIA", "QF_NIA", "ALL")
@@ -206,7 +207,17 @@ def _solve_invariants(problem: Problem, options: SynthOptions, guide: Guide, t0:
     """The result, and whether ``budget``'s counters still have to be added to it."""
     shape = invariant_shape(problem)
     if shape is InvariantShape.SINGLE:
-        return _solve_invariant(problem, options, budget.deadline), False
+        out = _solve_invariant(problem, options, budget.deadline)
+        if out.status is not SynthStatus.UNKNOWN or not horn.applies(problem) or budget.left() < 0.1:
+            return out, False
+        # The loop verifier gave up before the deadline (its candidate grammar ran dry): Spacer gets the rest.
+        result.candidates, result.solver_calls = out.candidates, out.solver_calls
+        result.stats["loop_verifier"] = {"status": out.status.value, "message": out.message,
+                                         "time_s": round(out.time_s, 4), **out.stats}
+        if _solve_by_horn(problem, budget, result, share=1.0):
+            return result, True
+        result.message = out.message
+        return result, True
     if shape is InvariantShape.SEPARATE:
         done = _solve_separately(problem, options, budget, result)
         if done:
@@ -245,11 +256,13 @@ CEGIS_FIRST_SHARE = 0.2
 HORN_SHARE = 0.6
 
 
-def _solve_by_horn(problem: Problem, budget: Budget, result: SynthResult) -> bool:
-    """Predicates without grammars as Horn clauses (:mod:`recursa.synth.horn`) in :data:`HORN_SHARE` of the
-    time left; True when its answer passed the fresh re-check (``result`` then holds it)."""
+def _solve_by_horn(problem: Problem, budget: Budget, result: SynthResult, share: float = HORN_SHARE) -> bool:
+    """Predicates without grammars as Horn clauses (:mod:`recursa.synth.horn`) in ``share`` of the time left
+    (keeping a moment for the re-check); True when its answer passed the fresh re-check (``result`` then holds
+    it)."""
     now = time.monotonic()
-    out = horn.solve_horn(problem, now + HORN_SHARE * max(0.0, budget.deadline - now))
+    left = max(0.0, budget.deadline - now)
+    out = horn.solve_horn(problem, now + min(share * left, left - min(0.25, left / 4)))
     budget.solver_calls += 1
     if out.bodies is None:
         result.stats["horn"] = out.reason
@@ -434,16 +447,24 @@ def _solve_one(problem: Problem, fn: SynthFun, options: SynthOptions, guide: Gui
 def _unrealizable_input(problem: Problem, fn: SynthFun, ex: Examples, checked: set[tuple],
                         budget: Budget) -> tuple | None:
     """An input on which no output at all satisfies the spec (so no grammar has an answer), if one of the
-    current points is such; only for pointwise specs with declared variables, one Z3 call per new input."""
+    current points is such; only for pointwise specs with declared variables, one or two Z3 calls per new input.
+    Where the spec leaves exactly one right output, that output becomes the input's demanded one
+    (:meth:`Examples.demand`): ``(= (- (f x y) x) e)`` then gets a linear fit like ``(= (f x y) e)``."""
     if not ex.pointwise or not problem.declared:
         return None
     for i, args in enumerate(ex.inputs):
         if args in checked or not ex.groups[i]:
             continue
-        found = output_exists(problem, fn.name, [(c.term, env) for c, env in ex.groups[i]], budget)
+        ask = i not in ex.targets and ex.spec.functional
+        found, value = output_at(problem, fn.name, [(c.term, env) for c, env in ex.groups[i]], budget, unique=ask)
         if found is False:
             return args
+        if value is not None:
+            ex.demand(args, value)
+        elif ask and found:
+            ex.spec.functional = False  # one input with a choice of outputs: stop asking (a call per input)
         checked.add(args)  # True, or unknown: not asked again
+    ex.apply_demands()
     return None
 
 
@@ -473,15 +494,25 @@ def _search(grammar: CompiledGrammar, ex: Examples, defs: Mapping[str, Callable]
                               "every behaviour on some point)")
         return None
     stats["method"] = "enumeration"
-    en = Enumerator(grammar, ex.input_envs(), defs, budget, max_cost=options.max_size)
+    scorer = grammar.value_scorer(ex)
+    en = Enumerator(grammar, ex.input_envs(), defs, budget, max_cost=options.max_size, scorer=scorer)
+    completer = completer_for(grammar, ex.targets, len(ex.inputs), budget) if ex.pointwise else None
     try:
         for nt, _cost, term, vec in en.terms():
             if nt != grammar.start:
                 continue
             if ex.consistent(vec):
                 return term
+            if completer is not None:
+                done = completer.complete(term, vec)
+                if done is not None and ex.consistent(done[1]):
+                    stats["completed_from_top"] = True
+                    return done[0]
     finally:
         stats["bank"] = en.bank_size()
+        if scorer is not None:
+            stats["values_scored"] = stats.get("values_scored", 0) + scorer.values
+            stats["values_delayed"] = stats.get("values_delayed", 0) + scorer.delayed
         en.release()
     if en.exhausted and exact and not en.undefined and not ex.undefined:
         raise _Infeasible("the grammar is exhausted: every behaviour it can produce on the examples was refuted")

@@ -6,6 +6,9 @@ a whole vector at once, and a term whose vector a cheaper term of the same non-t
 dropped: no example can tell them apart, so it can never be needed before the examples change. When CEGIS
 adds a point, the engine starts a fresh :class:`Enumerator` (terms merged on the old points may differ on
 the new one, so the old bank is not reused as it stands).
+
+A value scorer (:mod:`recursa.synth.values`) may *delay* values: a delayed value is checked against the
+examples when it is made, like any other, but stored ``delay`` levels later, so the terms built on it wait.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ class Enumerator:
 
     def __init__(self, grammar: CompiledGrammar, inputs: Sequence[Mapping[str, object]],
                  definitions: Mapping[str, Callable], budget: Budget, skip: frozenset[tuple[str, int]] = frozenset(),
-                 max_cost: int = 0) -> None:
+                 max_cost: int = 0, scorer: Any = None) -> None:
         self.g = grammar
         self.inputs = list(inputs)
         self.definitions = definitions
@@ -85,6 +88,8 @@ class Enumerator:
         self.max_arity = max((len(r.holes) for rs in grammar.rules.values() for r in rs), default=0)
         self.max_rule_cost = max((r.cost for rs in grammar.rules.values() for r in rs), default=1)
         self.top_cost = 0  # highest cost at which some non-terminal has a term
+        self.scorer = scorer  # a recursa.synth.values.ValueScorer, or None
+        self.pending: dict[str, dict[int, list[Entry]]] = {nt: {} for nt in grammar.rules}  # delayed entries
 
     def release(self) -> None:
         """Drop the bank without making the caller wait for it.
@@ -93,6 +98,7 @@ class Enumerator:
         after the deadline; a daemon thread frees them in small slices instead (each slice is one short C call,
         so the GIL passes back to the caller between slices)."""
         levels, seen = self.levels, self.seen
+        self.pending = {nt: {} for nt in self.g.rules}
         self.levels = {nt: {} for nt in self.g.rules}
         self.seen = {nt: set() for nt in self.g.rules}
         if self.stored < 50_000:
@@ -116,7 +122,7 @@ class Enumerator:
             c = self.cost
             if self.max_cost and c > self.max_cost:
                 return
-            if c > self.top_cost * self.max_arity + self.max_rule_cost:
+            if c > self.top_cost * self.max_arity + self.max_rule_cost and not any(self.pending.values()):
                 # Saturated: every combination of the banked terms costs less than c and was tried, so the
                 # bank holds every behaviour the grammar has on these points (finite grammars always end here).
                 self.exhausted = True
@@ -129,9 +135,25 @@ class Enumerator:
                     for term, vec in self._expand(rule, c):
                         bucket.append((vec, term))
                         yield nt, c, term, vec
+                if self.scorer is not None:
+                    bucket = self._delay(nt, bucket, c)
                 if bucket:
                     self.levels[nt][c] = bucket
                     self.top_cost = c
+
+    def _delay(self, nt: str, bucket: list[Entry], c: int) -> list[Entry]:
+        """The entries stored at level ``c``: this level's undelayed ones and those delayed to it earlier."""
+        late = self.pending[nt].pop(c, [])
+        delays = self.scorer.delays(nt, [v for v, _ in bucket], c) if bucket else None
+        if delays is None:
+            return late + bucket
+        keep = late
+        for entry, d in zip(bucket, delays):
+            if d:
+                self.pending[nt].setdefault(c + d, []).append(entry)
+            else:
+                keep.append(entry)
+        return keep
 
     def _admit(self, nt: str, vec: Vector) -> bool:
         seen = self.seen[nt]

@@ -67,6 +67,9 @@ class Spec:
         self.constraints = [_Constraint(c, fn.name) for c in constraints]
         # (input, instances at that input, output) -> verdict; points only grow, so a key stays valid
         self.ok_cache: dict[tuple[Input, int, Any], bool] = {}
+        # input -> the only output the constraints allow there (found by Z3; see Examples.demand)
+        self.implied: dict[Input, Any] = {}
+        self.functional = True  # False once some input was found to allow more than one output
 
 
 class Examples:
@@ -133,6 +136,17 @@ class Examples:
             self._input(args)
         while len(self.groups) < len(self.inputs):
             self.groups.append([])
+
+    def demand(self, args: Input, value: Any) -> None:
+        """Record that the spec allows only ``value`` at input ``args`` (kept for later rounds)."""
+        self.spec.implied[args] = value
+
+    def apply_demands(self) -> None:
+        """Make the recorded unique outputs the demanded outputs of their inputs (where none is demanded)."""
+        for args, value in self.spec.implied.items():
+            i = self._index.get(args)
+            if i is not None and i not in self.targets:
+                self.targets[i] = value
 
     def dont_care(self) -> list[bool]:
         """Per input (pointwise mode): whether every instance there holds without looking at the function's

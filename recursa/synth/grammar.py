@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from recursa.symbolic.concrete import UndefinedValue
 from recursa.symbolic.terms import BOOL, INT, App, Lit, Sort, Term, Var, postorder
@@ -95,6 +95,16 @@ class CompiledGrammar:
     start: str = ""
     finite: bool = False  # no recursion among the reachable non-terminals and no (Constant S)
     sorts: dict[str, Sort] = field(default_factory=dict)
+    value_model: Any = None  # the guide's recursa.synth.values.ValueModel (None: values are never delayed)
+
+    def value_scorer(self, examples: Any) -> Any:
+        """The guide's value scorer bound to one round's ``examples`` (None without a model or demanded
+        outputs); :mod:`recursa.synth.values`, and numpy with it, is imported only when a model is there."""
+        if self.value_model is None:
+            return None
+        from recursa.synth.values import scorer_for_examples
+
+        return scorer_for_examples(self, examples)
 
     def ite_rule(self) -> Rule | None:
         for r in self.rules[self.start]:
@@ -250,7 +260,8 @@ def compile_grammar(problem: Problem, fn: SynthFun, guide: Guide | None = None,
     definitions = definitions or {}
     nts = {nt.name: nt for nt in grammar.nonterminals}
     weights = dict((guide or UniformGuide()).weights(problem, fn, grammar))
-    cg = CompiledGrammar(function=fn, grammar=grammar, start=grammar.start.name)
+    cg = CompiledGrammar(function=fn, grammar=grammar, start=grammar.start.name,
+                         value_model=getattr(guide, "value_model", None))
     has_any_constant = False
     for nt in grammar.nonterminals:
         cg.sorts[nt.name] = nt.sort

@@ -89,11 +89,15 @@ def check(problem: Problem, bodies: Mapping[str, Term], budget: Budget, constrai
     return Check(Verdict.UNKNOWN, reason=solver.reason_unknown())
 
 
-def output_exists(problem: Problem, fn_name: str, instances: list[tuple[Term, Mapping[str, Any]]],
-                  budget: Budget) -> bool | None:
-    """Whether some single output value of ``fn_name`` satisfies every instance (all call the function on
-    the same arguments). False proves the problem infeasible whatever the grammar: no function at all has
-    a right value on that input. None when Z3 cannot tell in the time left."""
+def output_at(problem: Problem, fn_name: str, instances: list[tuple[Term, Mapping[str, Any]]], budget: Budget,
+              unique: bool = True) -> tuple[bool | None, Any]:
+    """``(exists, value)``: whether some single output value of ``fn_name`` satisfies every instance (all call
+    the function on the same arguments), and, with ``unique``, that output when it is the only one (a second
+    solver call shows that no other value works), else None.
+
+    ``exists`` False proves the problem infeasible whatever the grammar: no function at all has a right value
+    on that input; None when Z3 cannot tell in the time left. A unique output is what every answer must return
+    there, so it serves as the example's demanded output (for a linear fit, completion and the value scorer)."""
     import z3
 
     from recursa.symbolic.smtlib import macro, to_z3, z3_sort
@@ -113,11 +117,18 @@ def output_exists(problem: Problem, fn_name: str, instances: list[tuple[Term, Ma
                 for value in [env.get(name)] if value is not None}
         solver.add(to_z3(term, zenv, funcs, ctx))
     res = solver.check()
-    if res == z3.sat:
-        return True
     if res == z3.unsat:
-        return False
-    return None
+        return False, None
+    if res != z3.sat:
+        return None, None
+    if not unique or fn.sort.name not in ("Int", "BitVec"):
+        return True, None
+    value = solver.model().eval(out, model_completion=True)
+    budget.solver_calls += 1
+    solver.add(out != value)
+    if solver.check() != z3.unsat:
+        return True, None
+    return True, value.as_long()
 
 
 def _z3_value(z3: Any, value: Any, sort: Any, ctx: Any) -> Any:

@@ -367,3 +367,14 @@ def _has_cvc5() -> bool:
     from recursa.synth.cvc5_runner import cvc5_available
 
     return cvc5_available()
+
+
+def test_jobs_solve_files_in_parallel_with_the_same_answers_in_order(files: dict[str, str]) -> None:
+    order = [files["lowbit"], files["bad"], files["max2"], files["conflict"]]
+    code1, out1, err1 = synth("--format", "json", *order)
+    code2, out2, err2 = synth("--format", "json", "-j", "3", *order)
+    one, two = json.loads(out1)["results"], json.loads(out2)["results"]
+    assert code1 == code2 == 2  # the malformed file is an input error in both
+    assert [(r["path"], r["status"], r["solution"]) for r in one] == [(r["path"], r["status"], r["solution"])
+                                                                       for r in two]
+    assert [r["path"] for r in two] == order

@@ -9,6 +9,7 @@ status that contradicts the folder's ``manifest.jsonl``, is flagged loudly and m
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import sys
 import time
@@ -140,6 +141,55 @@ def judge(run: Run, problem: Problem | None) -> None:
         run.flags.append(f"CONTRADICTS MANIFEST: {result.status.value}, expected {run.expected.value}")
 
 
+@dataclass(frozen=True)
+class Guidance:
+    """recursa with the reasoner's guide against recursa without, on the files both solve."""
+
+    both: int  # files both configurations solve
+    lost: int  # solved unguided, not guided
+    won: int  # solved guided, not unguided
+    candidates_none: int
+    candidates_reasoner: int
+    geo_mean_fewer: float  # geometric mean over those files of (unguided / guided candidates)
+    fewer: int  # files where the guide enumerated fewer candidates
+    more: int
+    mean_s_none: float
+    mean_s_reasoner: float
+    warm_iterations_saved: int  # summed over every guided run (0 when the guide re-solved nothing warm)
+
+    @classmethod
+    def of(cls, runs: Sequence[Run]) -> Guidance | None:
+        by = {s: {r.path: r.result for r in runs if r.solver == s} for s in ("recursa/none", "recursa/reasoner")}
+        a, b = by["recursa/none"], by["recursa/reasoner"]
+        if not a or not b:
+            return None
+        ok = SynthStatus.SOLVED
+        both = sorted(p for p in a if a[p].status is ok and p in b and b[p].status is ok)
+        ratios = [math.log(max(1, a[p].candidates) / max(1, b[p].candidates)) for p in both]
+        saved = sum(int((r.stats.get("guide") or {}).get("warm_iterations_saved", 0) or 0) for r in b.values())
+        return cls(len(both), sum(1 for p in a if a[p].status is ok and b.get(p) and b[p].status is not ok),
+                   sum(1 for p in b if b[p].status is ok and a.get(p) and a[p].status is not ok),
+                   sum(a[p].candidates for p in both), sum(b[p].candidates for p in both),
+                   math.exp(statistics.fmean(ratios)) if ratios else 1.0,
+                   sum(1 for x in ratios if x > 0), sum(1 for x in ratios if x < 0),
+                   statistics.fmean(a[p].time_s for p in both) if both else 0.0,
+                   statistics.fmean(b[p].time_s for p in both) if both else 0.0, saved)
+
+    def line(self) -> str:
+        total = self.candidates_none / max(1, self.candidates_reasoner)
+        return (f"guidance on the {self.both} files both solve: {self.geo_mean_fewer:.2f}x fewer candidates per "
+                f"file (geometric mean), {total:.2f}x in total ({self.candidates_none} vs "
+                f"{self.candidates_reasoner}); fewer on {self.fewer}, more on {self.more}; mean time "
+                f"{self.mean_s_none:.3f} s unguided vs {self.mean_s_reasoner:.3f} s guided; lost {self.lost}, won "
+                f"{self.won}; warm-start iterations saved {self.warm_iterations_saved}")
+
+    def to_json(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["geo_mean_fewer"] = round(self.geo_mean_fewer, 4)
+        out["mean_s_none"], out["mean_s_reasoner"] = round(self.mean_s_none, 4), round(self.mean_s_reasoner, 4)
+        return out
+
+
 def only_in(runs: Sequence[Run], a: str, b: str) -> list[str]:
     solved = {s: {r.path for r in runs if r.solver == s and r.result.status is SynthStatus.SOLVED} for s in (a, b)}
     return sorted(solved[a] - solved[b])
@@ -161,6 +211,9 @@ def describe(rows: Sequence[Row], runs: Sequence[Run], solvers: Sequence[str], s
                 names = only_in(runs, a, b)
                 shown = ", ".join(Path(n).name for n in names[:12]) + (" ..." if len(names) > 12 else "")
                 lines.append(f"solved by {a} but not {b}: {len(names)}" + (f" ({shown})" if names else ""))
+    guidance = Guidance.of(runs)
+    if guidance is not None:
+        lines.append(guidance.line())
     unguided = [r for r in runs if r.solver == "recursa/reasoner" and r.result.guide != "reasoner"]
     if unguided:  # the engine falls back to uniform order when no reasoner guide is available: say so
         lines.append(f"note: recursa/reasoner ran without the reasoner's guidance on {len(unguided)} file(s) "
@@ -223,10 +276,12 @@ def bench_synth(paths: tuple[str, ...], against: str | None, timeout_s: float, a
     kinds = sorted({r.kind for r in runs})
     rows = [Row.of(s, k, [r for r in runs if r.solver == s and r.kind == k]) for s in solvers for k in kinds]
     rows += [Row.of(s, "all", [r for r in runs if r.solver == s]) for s in solvers]
+    guidance = Guidance.of(runs)
     if as_json:
         pairs = {f"{a} not {b}": only_in(runs, a, b) for a in solvers for b in solvers if a != b and "cvc5" in (a, b)}
         click.echo(json.dumps({"timeout_s": timeout_s, "solvers": solvers, "rows": [r.to_json() for r in rows],
-                               "solved_only_by": pairs, "flagged": [r.to_json() for r in runs if r.flags],
+                               "solved_only_by": pairs, "guidance": None if guidance is None else guidance.to_json(),
+                               "flagged": [r.to_json() for r in runs if r.flags],
                                "runs": [r.to_json() for r in runs], "time_s": round(seconds, 2)}, ensure_ascii=True))
     else:
         end_progress()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -144,9 +144,12 @@ def emitted(problem: Problem, result: SynthResult, language: str) -> str:
               help="Order the enumeration with the reasoner, or uniformly by size.")
 @click.option("--cross-check", is_flag=True, help="Also ask cvc5 to confirm every answer (needs recursa[verify]).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for any randomised choice.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Files solved at once, in separate processes (each keeps its own --timeout; answers are "
+                   "printed in the files' order).")
 @walk_options
 def synth(paths: tuple[str, ...], timeout_s: float | None, fmt: str | None, output: str | None, quiet: bool,
-          language: str | None, guide: str, cross_check: bool, seed: int, **params: Any) -> None:
+          language: str | None, guide: str, cross_check: bool, seed: int, jobs: int, **params: Any) -> None:
     """Synthesise the functions of SyGuS-IF problems (LIA, CLIA, BV; invariants).
 
     FILE.sl... are files, directories (searched for .sl files, skipping excluded and .gitignored paths), or '-'
@@ -195,8 +198,7 @@ def synth(paths: tuple[str, ...], timeout_s: float | None, fmt: str | None, outp
     stream = fmt == "sygus" and output is None
     interrupted = False
     try:
-        for item in items:
-            result = item if isinstance(item, SynthResult) else solve_one(item, options, codes, language)
+        for result in solve_all(items, options, codes, language, jobs):
             results.append(result)
             if result.status is not SynthStatus.SOLVED and result.message:
                 click.echo(escape(result.message) if result.status is SynthStatus.ERROR
@@ -235,6 +237,54 @@ def synth(paths: tuple[str, ...], timeout_s: float | None, fmt: str | None, outp
         click.echo(f"interrupted after {len(results)} of {len(items)} files", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(exit_code([r.status for r in results]))
+
+
+def solve_all(items: list[SlInput | str | SynthResult], options: SynthOptions, codes: dict[str, str] | None,
+              language: str | None, jobs: int = 1) -> Iterator[SynthResult]:
+    """The results of ``items`` in their order (an item that is already a result, a read error, passes
+    through); with ``jobs`` > 1 the files are solved in that many processes, each yielded once it and those
+    before it are done."""
+    todo = [i for i in items if not isinstance(i, SynthResult)]
+    workers = max(1, min(jobs, len(todo)))
+    if workers == 1:
+        for item in items:
+            yield item if isinstance(item, SynthResult) else solve_one(item, options, codes, language)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork is cheap and safe while the parent holds no torch threads (with --guide reasoner it does: spawn)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules \
+        else "spawn"
+    pool = ProcessPoolExecutor(workers, multiprocessing.get_context(method))
+    try:
+        futures = [None if isinstance(item, SynthResult) else pool.submit(_solve_packed, item, options, language)
+                   for item in items]
+        for item, future in zip(items, futures):
+            if future is None:
+                assert isinstance(item, SynthResult)
+                yield item
+                continue
+            try:
+                result, code = future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker or an unpicklable result: that file errs
+                path = item.path if isinstance(item, SlInput) else str(item)
+                result, code = SynthResult(path=path, status=SynthStatus.ERROR, message=(
+                    f"{path}: not solved: its solver process failed ({type(exc).__name__}); try --jobs 1")), None
+            if codes is not None and code is not None:
+                codes[result.path] = code
+            yield result
+    finally:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):  # Ctrl-C: stop work in progress
+            proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _solve_packed(item: SlInput | str, options: SynthOptions, language: str | None
+                  ) -> tuple[SynthResult, str | None]:
+    codes: dict[str, str] | None = {} if language else None
+    result = solve_one(item, options, codes, language)
+    return result, (codes or {}).get(result.path)
 
 
 def solve_one(item: SlInput | str, options: SynthOptions, codes: dict[str, str] | None,

@@ -117,5 +117,11 @@ def test_every_task_train_offers_eval_accepts() -> None:
     assert code == 0, out
     rep = json.loads(out[out.index("{"):])
     assert rep["task"] == "synth" and 0.0 <= rep["top1"] <= 1.0
+    code, out = run("eval", "synth-values", "--per-depth", "4", "--json")
+    assert code == 0, out
+    rep = json.loads(out[out.index("{"):])
+    assert rep["task"] == "synth-values" and 0.0 <= rep["held_out_auc"] <= 1.0 and rep["rule"]["cap"] >= 0
+    code, out = run("eval", "synth-values", "--checkpoint", "/nonexistent")
+    assert code == 2 and "recursa train synth-values" in out
     code, out = run("eval", "invariants", "--checkpoint", "/nonexistent")
     assert code == 2 and "recursa train invariants" in out

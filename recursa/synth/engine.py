@@ -110,7 +110,7 @@ def solve(problem: Problem, options: SynthOptions | None = None, guide: Guide | 
         result.message = str(exc)
     result.time_s = time.monotonic() - t0
     if getattr(guide, "name", "none") == "reasoner" and hasattr(guide, "stats") and counted:
-        result.stats["guide"] = guide.stats.to_json()  # encodings, iterations, warm-start savings (0: see notes)
+        result.stats["guide"] = guide.stats.to_json()  # encodings, iterations, warm re-solves (see its notes)
     if counted:
         result.candidates += budget.candidates
         result.solver_calls += budget.solver_calls
@@ -397,10 +397,17 @@ def _initial_points(problem: Problem, seed: int, n_random: int = 3) -> list[dict
 
 def _solve_one(problem: Problem, fn: SynthFun, options: SynthOptions, guide: Guide, budget: Budget,
                defs: Mapping[str, Callable], stats: dict[str, Any]) -> _Outcome:
-    """CEGIS for one synth-fun over ``problem.constraints``."""
+    """CEGIS for one synth-fun over ``problem.constraints``.
+
+    A guide with an ``observe(problem, fn, points) -> bool`` method (the reasoner guide) is told the
+    counterexamples found so far after each one, and the grammar is re-priced when what it reads changed."""
+    observe: Callable[..., bool] | None = getattr(guide, "observe", None)
+    if observe is not None:
+        observe(problem, fn, ())  # a fresh CEGIS run: no counterexample yet
     grammar = compile_grammar(problem, fn, guide, defs)
     spec = Spec(problem.constraints, fn, defs)
     points = _initial_points(problem, options.seed, n_random=max(3, 6 * len(problem.declared)))
+    first_counterexample = len(points)
     extra_inputs: list[tuple] = []
     checked: set[tuple] = set()  # inputs already known to have some right output
     stats.update({"rounds": 0, "points": len(points), "bank": 0, "method": ""})
@@ -442,6 +449,9 @@ def _solve_one(problem: Problem, fn: SynthFun, options: SynthOptions, guide: Gui
             return _Outcome(SynthStatus.UNKNOWN, message="counterexample repeats an example point "
                             "(evaluator and Z3 disagree)")
         points.append(res.point)
+        if observe is not None and observe(problem, fn, points[first_counterexample:]):
+            grammar = compile_grammar(problem, fn, guide, defs)  # re-priced: the guide read the counterexample
+            stats["repriced"] = stats.get("repriced", 0) + 1
 
 
 def _unrealizable_input(problem: Problem, fn: SynthFun, ex: Examples, checked: set[tuple],

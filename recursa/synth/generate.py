@@ -8,11 +8,17 @@ either by examples (the target evaluated on random inputs) or by logic (``declar
 multiset of productions the target uses, per non-terminal, keyed by the production's SMT-LIB text (so it maps
 onto the grammar the engine compiles for the finished problem, whose default grammar also takes the spec's
 constants).
+
+A logical spec also gets CEGIS-style points (:func:`draw_points`): none for 40 % of the problems, else 1 to
+:data:`MAX_POINTS` random inputs, which a guide trained with them reads as the constraints instantiated at
+them (what it reads in ``recursa synth`` after counterexamples). They are drawn from a generator seeded by the
+problem's text, so the problems themselves are the ones the same seed always gave.
 """
 
 from __future__ import annotations
 
 import random
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,9 +44,14 @@ class GeneratedProblem:
     kind: str
     target: str
     labels: tuple[tuple[str, str, int], ...]  # (non-terminal, production text, uses)
+    points: tuple[tuple[tuple[str, int | bool], ...], ...] = ()  # CEGIS-style points (logical specs only)
 
     def label_counts(self) -> dict[tuple[str, str], int]:
         return {(nt, text): n for nt, text, n in self.labels}
+
+    def point_envs(self) -> list[dict[str, int | bool]]:
+        """The points as ``{variable: value}`` (what :func:`recursa.synth.neural.spec_text` takes)."""
+        return [dict(p) for p in self.points]
 
     def problem(self) -> Problem:
         return read_problem("<generated>", self.text)
@@ -238,7 +249,40 @@ def generate_one(rng: random.Random, kind: str) -> GeneratedProblem:
         raise _Reject  # a bare leaf, or a variable-free subterm like (- 1 1): labels that teach nothing
     text = head + spec + "\n(check-synth)\n"
     labels = tuple(sorted((nt, t, c) for (nt, t), c in used.items()))
-    return GeneratedProblem(text=text, kind=kind, target=body, labels=labels)
+    points = draw_points(text, typed) if "(declare-var" in spec else ()
+    return GeneratedProblem(text=text, kind=kind, target=body, labels=labels, points=points)
+
+
+#: At most this many points per problem: ``recursa.synth.neural.MAX_POINTS``, the most the guide reads (a test checks).
+MAX_POINTS = 10
+#: Share of logical-spec problems drawn without points (the guide's first read, before any counterexample).
+NO_POINTS_SHARE = 0.4
+
+
+def draw_points(text: str, declared: list[tuple[str, Sort]], max_points: int | None = None
+                ) -> tuple[tuple[tuple[str, int | bool], ...], ...]:
+    """Random points for a logical spec, as CEGIS would add them: none (:data:`NO_POINTS_SHARE`), else 1 to
+    ``max_points`` (default :data:`MAX_POINTS`). Values are small (counterexamples from
+    the solver often are: 0, 1, -1, ...), or spread out like the engine's random starting points. Seeded by
+    ``text``: adding points leaves the stream of problems unchanged."""
+    rng = random.Random(zlib.crc32(text.encode()))
+    if rng.random() < NO_POINTS_SHARE:
+        return ()
+    out = []
+    for _ in range(rng.randint(1, max_points or MAX_POINTS)):
+        point: list[tuple[str, int | bool]] = []
+        for name, sort in declared:
+            r = rng.random()
+            if sort == BOOL:
+                point.append((name, rng.random() < 0.5))
+            elif sort.is_bv:
+                w = sort.width
+                v = (rng.choice([0, 1, 2, (1 << w) - 1, 1 << (w - 1)]) if r < 0.4 else rng.getrandbits(w))
+                point.append((name, v))
+            else:
+                point.append((name, rng.randint(-3, 3) if r < 0.4 else rng.randint(-50, 50)))
+        out.append(tuple(point))
+    return tuple(out)
 
 
 def suite_texts(root: str | Path = "tasks/synthesis") -> set[str]:
@@ -275,4 +319,4 @@ def generate(n: int, seed: int, kinds: tuple[str, ...] = KINDS, exclude: set[str
         yield g
 
 
-__all__ = ["GeneratedProblem", "KINDS", "generate", "generate_one", "suite_texts"]
+__all__ = ["GeneratedProblem", "KINDS", "NO_POINTS_SHARE", "draw_points", "generate", "generate_one", "suite_texts"]

@@ -15,6 +15,7 @@ logs with :class:`recursa.train.logging.MetricLogger`, writes files atomically w
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import sys
@@ -28,6 +29,7 @@ import torch
 from recursa.synth.generate import GeneratedProblem, generate, suite_texts
 from recursa.synth.grammar import default_grammar
 from recursa.synth.neural import (
+    POINTS_ENV,
     ProductionFeatures,
     RecursaForProductionScoring,
     SynthGuideConfig,
@@ -49,6 +51,7 @@ class Example:
     prods: ProductionFeatures
     targets: list[float]
     kind: str
+    spec_bytes: int | None = None  # where the spec ends and the points' constraints begin (None: no points)
 
 
 @dataclass
@@ -65,18 +68,23 @@ class TrainResult:
                 "held_out_size": self.held_out_size, "seconds": round(self.seconds, 1), **self.metrics}
 
 
-def make_example(g: GeneratedProblem) -> Example:
+def make_example(g: GeneratedProblem, points: bool = False) -> Example:
+    """The example the guide learns from: the spec text (with the problem's CEGIS-style points appended when
+    ``points``) parsed, the grammar's productions, and the target's production shares."""
     problem = g.problem()
     fn = problem.functions[0]
     grammar = fn.grammar or default_grammar(problem, fn)
     pf = production_features(fn, grammar)
-    tree = parse(spec_text(problem, fn), "smtlib", drop_punctuation=True)
-    return Example(tree, pf, label_targets(pf, g.label_counts()), g.kind)
+    envs = g.point_envs() if points else []
+    text = spec_text(problem, fn, envs)
+    tree = parse(text, "smtlib", drop_punctuation=True)
+    spec_bytes = len(spec_text(problem, fn).encode()) if envs else None
+    return Example(tree, pf, label_targets(pf, g.label_counts()), g.kind, spec_bytes)
 
 
 def _batch(examples: list[Example]) -> tuple[TreeBatch, Any, torch.Tensor]:
     batch = TreeBatch.from_trees([e.tree for e in examples])
-    prods = batch_productions(batch, [e.prods for e in examples])
+    prods = batch_productions(batch, [e.prods for e in examples], [e.spec_bytes for e in examples])
     targets = torch.tensor([t for e in examples for t in e.targets], dtype=torch.float32)
     return batch, prods, targets
 
@@ -124,14 +132,22 @@ def evaluate(model: RecursaForProductionScoring, examples: list[Example], batch_
 
 def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, seed: int = 0,
           batch_size: int = 16, lr: float = 3e-3, hidden_size: int = 32, held_out: int = 300,
-          log_every: int = 50, progress: bool = True, threads: int = 1, **_: Any) -> TrainResult:
-    """Train the guide and save it (``save_pretrained``) with a MODEL_CARD.md and training.json in ``output``."""
+          log_every: int = 50, progress: bool = True, threads: int = 1, points: bool | None = None, **_: Any
+          ) -> TrainResult:
+    """Train the guide and save it (``save_pretrained``) with a MODEL_CARD.md and training.json in ``output``.
+
+    ``points``: logical specs carry their generated CEGIS-style points (the config then says ``read_points``,
+    and the guide reads counterexamples in ``recursa synth``); False trains on the spec text alone, as the
+    shipped guide was. Default: ``RECURSA_SYNTH_GUIDE_POINTS=1`` in the environment (the CLI has no flag for
+    it), else False — so the shipped guide's recorded command still makes the shipped guide."""
     from transformers.utils import logging as hf_logging
 
     from recursa.train.checkpoint import atomic_write_text
     from recursa.train.logging import MetricLogger
 
     hf_logging.disable_progress_bar()
+    if points is None:
+        points = os.environ.get(POINTS_ENV, "") not in ("", "0")
     out = Path(output or "runs/synth-guide")
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, threads))
@@ -144,10 +160,10 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     test_problems = [g for g in generate(held_out, seed + HELD_OUT_SEED_OFFSET, exclude=exclude)
                      if " ".join(g.text.split()) not in train_texts]
     overlap = held_out - len(test_problems)
-    data = [make_example(g) for g in train_problems]
-    test = [make_example(g) for g in test_problems]
+    data = [make_example(g, points) for g in train_problems]
+    test = [make_example(g, points) for g in test_problems]
     config = SynthGuideConfig(hidden_size=hidden_size, feature_size=hidden_size, top_down=False, max_iter=60,
-                              tol=1e-3, backward="phantom", phantom_steps=2)
+                              tol=1e-3, backward="phantom", phantom_steps=2, read_points=points)
     model = RecursaForProductionScoring(config)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
@@ -179,7 +195,8 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     model.save_pretrained(str(out))
     seconds = time.time() - t0
     result = TrainResult(str(out), steps, len(data), len(test), seconds, metrics)
-    command = (f"recursa train synth -o {out} --steps {steps} --train-size {train_size} --seed {seed}")
+    command = ((f"{POINTS_ENV}=1 " if points else "")
+               + f"recursa train synth -o {out} --steps {steps} --train-size {train_size} --seed {seed}")
     atomic_write_text(out / "training.json", json.dumps({"command": command, **result.to_json()}, indent=2) + "\n")
     atomic_write_text(out / "MODEL_CARD.md", _card(command, result, config))
     return result
@@ -205,9 +222,17 @@ enumeration costs (`size + min({config.max_extra}, round({config.cost_scale} * -
   On training problems: top-1 {m['train_top1']:.3f}.
 - Reasoner: hidden size {config.hidden_size}, bottom-up only (`top_down=False`: the solve takes height+1
   sweeps), picard, tol {config.tol}.
-- Not conditioned on CEGIS counterexample points (the spec text only): no warm start across rounds.
+- {_points_line(config)}
 - The suite (`tasks/synthesis`) is the test, never training data.
 """
+
+
+def _points_line(config: SynthGuideConfig) -> str:
+    if getattr(config, "read_points", False):
+        return ("Reads CEGIS counterexamples (`read_points`): 60 % of the logical specs it was trained on carry 1-10 "
+                "random points,\n  appended as the constraints instantiated at them; `recursa synth` re-prices "
+                "the grammar after each\n  counterexample, re-solving warm from the previous fixed point.")
+    return "Not conditioned on CEGIS counterexample points (the spec text only): no warm start across rounds."
 
 
 __all__ = ["TrainResult", "evaluate", "make_example", "train"]

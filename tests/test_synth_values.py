@@ -232,3 +232,12 @@ def test_training_writes_a_scorer_that_loads_and_reports_held_out_figures(tmp_pa
     assert meta["problems"] > 20 and meta["positives"] > 0 and 0.0 <= meta["held_out_auc"] <= 1.0
     figures = evaluate_values(model, problems=6)
     assert figures["held_out_problems"] > 0 and figures["rule"]["cap"] == 6
+
+
+def test_the_guide_ablation_compares_each_part_with_the_unguided_search() -> None:
+    from recursa.synth.ablations import ablate
+
+    problems = [read_problem("avg.sl", AVG_FLOOR), read_problem("pbe.sl", BV_PBE)]
+    rows = ablate(problems, timeout_s=20)
+    assert [r.guide for r in rows][:2] == ["reasoner (shipped: productions + values)", "productions only"]
+    assert all(r.both == 2 and r.lost == 0 and r.geo_mean_fewer > 0 for r in rows)

@@ -37,6 +37,7 @@ from recursa.equilibrium.structure import NodeSet, TreeGraph, tree_graph
 from recursa.paths import SYNTH_MODEL_DIR
 from recursa.symbolic.concrete import apply as apply_op
 from recursa.symbolic.terms import BOOL, App, Lit, Term, Var, to_smtlib
+from recursa.symbolic.terms import fold as fold_term
 from recursa.synth.grammar import Context, ProductionRef, _number_holes
 from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, Problem, SynthFun
 from recursa.trees.batch import TreeBatch
@@ -189,26 +190,17 @@ _FALSE = Lit(False, BOOL)
 
 def _instantiate(term: Term, env: Mapping[str, Lit], calls: set[str]) -> Term:
     """``term`` with the variables of ``env`` replaced and every ground application of a theory operator
-    folded to its value (iterative; calls of ``calls`` — the synth-funs and define-funs — stay)."""
-    stack: list[tuple[Term, list[Term]]] = [(term, [])]
-    result: Term = term
-    while stack:
-        node, kids = stack[-1]
-        if isinstance(node, App) and len(kids) < len(node.args):
-            stack.append((node.args[len(kids)], []))
-            continue
-        stack.pop()
+    folded to its value (bottom-up without recursion; calls of ``calls`` — the synth-funs and define-funs —
+    stay)."""
+
+    def step(node: Term, kids: list[Term]) -> Term:
         if isinstance(node, Var):
-            new: Term = env.get(node.name, node)
-        elif isinstance(node, App):
-            new = _fold(node, kids, calls)
-        else:
-            new = node
-        if stack:
-            stack[-1][1].append(new)
-        else:
-            result = new
-    return result
+            return env.get(node.name, node)
+        if isinstance(node, App):
+            return _fold(node, kids, calls)
+        return node
+
+    return fold_term(term, step)
 
 
 def _fold(node: App, kids: list[Term], calls: set[str]) -> Term:

@@ -8,12 +8,14 @@ One set of weights for every node of every tree and every iteration:
   pairwise fold in rank order with a learned ``combine(left, right)`` (``aggregation="fold"``: what non-additive
   operators such as a sum modulo 10 need; ``fold_shape="shuffled"`` brackets each list at random in training, see
   :func:`~recursa.equilibrium.structure.fold_schedule`); any fan-out (a fold of a thousand statements is ten
-  rounds); ``a - b`` and ``b - a`` differ; or by both side by side (``aggregation="sum+fold"``: the sum keeps the
-  multiset of the children, what a maximum or a median reads, the fold a running combination, what a sum modulo 10
-  reads; an operator node learns which to use). With ``child_norm="layer"`` the sum is layer-normalised, so a
-  module with a thousand statements lands on the same scale as a binary operator; ``child_norm="none"`` keeps the
-  plain sum and with it multiplicities (under a layer norm ``{3, 3}`` and ``{3, 3, 3, 3}`` are one vector, and a
-  sum modulo 10 cannot tell them apart);
+  rounds); ``a - b`` and ``b - a`` differ; ``fold_shape="chain"`` folds left to right instead, ``acc <- combine(acc,
+  child)`` with the same map at every position and messages modulated only as first child or not (see
+  :func:`~recursa.equilibrium.structure.chain_schedule`), so any width is a longer chain of trained steps; or by
+  both side by side (``aggregation="sum+fold"``: the sum keeps the multiset of the children, what a maximum or a
+  median reads, the fold a running combination, what a sum modulo 10 reads; an operator node learns which to use).
+  With ``child_norm="layer"`` the sum is layer-normalised, so a module with a thousand statements lands on the same
+  scale as a binary operator; ``child_norm="none"`` keeps the plain sum and with it multiplicities (under a layer
+  norm ``{3, 3}`` and ``{3, 3, 3, 3}`` are one vector, and a sum modulo 10 cannot tell them apart);
 * optional **self** term ``W_s z_v`` and **top-down** term ``W_p z_parent``: the only cycles of the map, so the
   only weights that are constrained (spectral or Frobenius normalisation to ``cyclic_gain``);
 * a gated (GLU) feed-forward update and a closing layer norm.
@@ -25,6 +27,7 @@ steps per tree. There is no absolute-depth input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -33,11 +36,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from recursa.equilibrium.structure import NodeSet, fold_schedule
+from recursa.equilibrium.structure import NodeSet, chain_schedule, fold_schedule
 
 CYCLIC_NORMS = ("spectral", "frobenius")
 AGGREGATIONS = ("sum", "fold", "sum+fold")
-FOLD_SHAPES = ("balanced", "shuffled")
+FOLD_SHAPES = ("balanced", "shuffled", "chain")
 CHILD_NORMS = ("layer", "none")
 CHILD_INIT_GAIN = 2.0
 
@@ -129,6 +132,10 @@ class TreeBlock(nn.Module):
         if fold_shape not in FOLD_SHAPES:
             raise ValueError(f"fold_shape must be one of {FOLD_SHAPES}, got {fold_shape!r}")
         self.shuffle_fold = fold_shape == "shuffled"
+        self.chain_fold = fold_shape == "chain"
+        #: at inference, a map of the chain fold's accumulators after every step (the fold-state snap); set by
+        #: the model around a snapped solve, ``None`` otherwise
+        self.fold_snap: Callable[[torch.Tensor], torch.Tensor] | None = None
         if child_norm not in CHILD_NORMS:
             raise ValueError(f"child_norm must be one of {CHILD_NORMS}, got {child_norm!r}")
         self.normalise_children = child_norm == "layer"
@@ -179,7 +186,7 @@ class TreeBlock(nn.Module):
         """``f`` from already gathered inputs: child states ``zc`` (one row per edge of ``ns``), own and parent
         states (``None`` when the block has no such term)."""
         # functional calls: on deep, narrow trees this runs once per level and module-call overhead adds up
-        msg = torch.addcmul(self.rank_shift[ns.bucket], zc, self.rank_scale[ns.bucket])
+        msg = self._messages(zc, ns)
         d, eps = self.hidden_size, self.out_norm.eps
         child_norm, child_proj, in_norm = self.child_norm, self.child_proj, self.in_norm
         ffn_in, ffn_out, out_norm = self.ffn_in, self.ffn_out, self.out_norm
@@ -206,9 +213,46 @@ class TreeBlock(nn.Module):
         update = F.linear(F.gelu(value) * gate, ffn_out.weight, ffn_out.bias)
         return F.layer_norm(h + update, (d,), out_norm.weight, out_norm.bias, eps)
 
-    def _fold(self, msg: torch.Tensor, ns: NodeSet) -> torch.Tensor:
-        """Balanced pairwise reduction of each node's child messages in rank order (see ``FoldSchedule``)."""
+    def _messages(self, zc: torch.Tensor, ns: NodeSet) -> torch.Tensor:
+        """Child messages: each child state modulated by its rank bucket (the chain fold: first child or not)."""
+        bucket = ns.bucket
+        if self.chain_fold and ns.rank is not None:
+            bucket = (ns.rank > 0).to(bucket.dtype)
+        return torch.addcmul(self.rank_shift[bucket], zc, self.rank_scale[bucket])
+
+    def fold_states(self, z: torch.Tensor, ns: NodeSet) -> tuple[torch.Tensor, torch.Tensor]:
+        """The chain fold's accumulators on the state ``z``: ``(states, edges)``, one row per child at position
+        >= 1 (the accumulator right after combining that child; ``edges`` index ``ns.child``)."""
+        if self.combine is None or not self.chain_fold:
+            raise ValueError("fold states need aggregation with a fold and fold_shape='chain'")
+        msg = self._messages(z.index_select(0, ns.child), ns)
+        collected: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._chain(msg, ns, collected)
+        if not collected:
+            return msg.new_zeros(0, msg.shape[-1]), ns.child.new_zeros(0)
+        return torch.cat([s for _, s in collected]), torch.cat([e for e, _ in collected])
+
+    def _chain(self, msg: torch.Tensor, ns: NodeSet,
+               collect: list[tuple[torch.Tensor, torch.Tensor]] | None = None) -> torch.Tensor:
         assert self.combine is not None
+        sched = chain_schedule(ns)
+        acc = msg.new_zeros(ns.n, msg.shape[-1]).index_copy(0, sched.first_slot,
+                                                             msg.index_select(0, sched.first_edge))
+        for edges, slots in sched.steps:
+            merged = self.combine(acc.index_select(0, slots), msg.index_select(0, edges))
+            if self.fold_snap is not None:
+                merged = self.fold_snap(merged)
+            if collect is not None:
+                collect.append((edges, merged))
+            acc = acc.index_copy(0, slots, merged)
+        return acc
+
+    def _fold(self, msg: torch.Tensor, ns: NodeSet) -> torch.Tensor:
+        """Balanced pairwise reduction of each node's child messages in rank order (see ``FoldSchedule``), or
+        the left-to-right chain (``fold_shape="chain"``)."""
+        assert self.combine is not None
+        if self.chain_fold:
+            return self._chain(msg, ns)
         sched = fold_schedule(ns, shuffle=self.shuffle_fold and self.training)
         x = msg.index_select(0, sched.order)
         for r in sched.rounds:

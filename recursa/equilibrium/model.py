@@ -154,6 +154,22 @@ class RecursaConfig(PreTrainedConfig):
             :class:`RecursaForTreeClassification` adds when it is given ``node_labels``.
         value_consistency_weight (`float`, *optional*, defaults to 0.0): weight of :func:`value_consistency` on
             the labelled nodes' states.
+        fold_state_classes (`int`, *optional*, defaults to 0): with ``fold_shape="chain"``, the number of classes
+            of the fold's accumulators (the partial results of a node's children; e.g. ListOps' operator and
+            partial value, :func:`recursa.tasks.listops.fold_state_labels`); > 0 adds a ``fold_head`` and
+            ``fold_centroids`` to :class:`RecursaForTreeClassification`, which reads ``fold_labels`` in training.
+        fold_state_snapped (`int`, *optional*, defaults to 0): accumulators the fold head reads as one of the first
+            ``fold_state_snapped`` classes are snapped to that class's centroid at inference (and pulled
+            together in training, with ``value_consistency_weight``); the other classes are only classified.
+        fold_state_weight (`float`, *optional*, defaults to 1.0): weight of the accumulators' cross-entropy.
+        fold_factor_class (`int`, *optional*, defaults to -1): a fold class (not a snapped one) whose accumulators
+            carry ``fold_factors`` factors of ``fold_factor_values`` classes each (e.g. a ListOps MED: the
+            clipped balance of its arguments at every threshold, :func:`recursa.tasks.listops.med_balances`):
+            a ``fold_factor_head`` classifies them, a table ``fold_factor_embed`` of one vector per factor and
+            value is pulled onto the accumulators (their sum), and at inference an accumulator of that class is
+            replaced by the sum of its factors' vectors. -1: none.
+        fold_factors (`int`, *optional*, defaults to 0): number of factors of ``fold_factor_class``.
+        fold_factor_values (`int`, *optional*, defaults to 0): classes of each factor.
 
     >>> cfg = RecursaConfig(hidden_size=32, solver="anderson", solver_kwargs={"m": 3})
     >>> cfg.solver_options()["m"]
@@ -196,6 +212,12 @@ class RecursaConfig(PreTrainedConfig):
     snap_kinds: list[str] | None = None
     node_loss_weight: float = 0.0
     value_consistency_weight: float = 0.0
+    fold_state_classes: int = 0
+    fold_state_snapped: int = 0
+    fold_state_weight: float = 1.0
+    fold_factor_class: int = -1
+    fold_factors: int = 0
+    fold_factor_values: int = 0
 
     def __post_init__(self, **kwargs: Any) -> None:
         self._read_legacy_solver_keys(kwargs)
@@ -241,6 +263,15 @@ class RecursaConfig(PreTrainedConfig):
         need(self.readout in READOUTS, f"readout must be one of {READOUTS}")
         need(self.node_loss_weight >= 0 and self.value_consistency_weight >= 0,
              "node_loss_weight and value_consistency_weight must be >= 0")
+        need(self.fold_state_classes >= 0 and 0 <= self.fold_state_snapped <= self.fold_state_classes,
+             "need 0 <= fold_state_snapped <= fold_state_classes")
+        need(self.fold_state_classes == 0 or (self.fold_shape == "chain" and "fold" in self.aggregation),
+             "fold_state_classes needs fold_shape='chain' and a fold aggregation")
+        need(self.fold_state_weight >= 0, "fold_state_weight must be >= 0")
+        need((self.fold_factor_class, self.fold_factors, self.fold_factor_values) == (-1, 0, 0)
+             or (self.fold_state_snapped <= self.fold_factor_class < self.fold_state_classes
+                 and self.fold_factors >= 1 and self.fold_factor_values >= 2),
+             "fold_factor_class must be an unsnapped fold class, with fold_factors >= 1 and fold_factor_values >= 2")
         known = {lang.name for lang in languages()}
         for key, example in (("splice_kinds", "python:argument_list"), ("snap_kinds", "python:call")):
             names = getattr(self, key)
@@ -406,12 +437,12 @@ def _check_vocab(batch: TreeBatch, cfg: RecursaConfig) -> None:
 
 
 class _Head(nn.Module):
-    def __init__(self, config: RecursaConfig) -> None:
+    def __init__(self, config: RecursaConfig, num_labels: int | None = None) -> None:
         super().__init__()
         d = config.hidden_size
         self.dense = nn.Linear(d, d)
         self.dropout = nn.Dropout(config.classifier_dropout)
-        self.out = nn.Linear(d, config.num_labels)
+        self.out = nn.Linear(d, config.num_labels if num_labels is None else num_labels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(self.dropout(F.gelu(self.dense(x))))
@@ -426,6 +457,17 @@ def value_consistency(states: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
     states = states.float()  # batch means in full precision under bf16 autocast
     means, _ = label_means(states, labels, int(labels.max()) + 1)
     return (states - means[labels]).pow(2).mean()
+
+
+def _tracked(centroids: torch.Tensor, counts_seen: torch.Tensor, states: torch.Tensor,
+             labels: torch.Tensor) -> None:
+    """Move ``centroids`` towards the mean state of each label present (the first time: onto it)."""
+    means, counts = label_means(states.float(), labels, centroids.shape[0])
+    first = (counts_seen == 0).unsqueeze(-1)
+    rate = torch.where(first, 1.0, CENTROID_MOMENTUM)
+    moved = centroids + rate * (means - centroids)
+    centroids.copy_(torch.where((counts > 0).unsqueeze(-1), moved, centroids))
+    counts_seen += counts
 
 
 def label_means(states: torch.Tensor, labels: torch.Tensor, num: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -458,6 +500,15 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
         if config.snap_kinds:
             self.register_buffer("value_centroids", torch.zeros(config.num_labels, config.hidden_size))
             self.register_buffer("value_counts", torch.zeros(config.num_labels, dtype=torch.long))
+        if config.fold_state_classes:
+            self.fold_head = _Head(config, config.fold_state_classes)
+            self.register_buffer("fold_centroids", torch.zeros(config.fold_state_classes, config.hidden_size))
+            self.register_buffer("fold_counts", torch.zeros(config.fold_state_classes, dtype=torch.long))
+        if config.fold_factors:
+            self.fold_factor_head = _Head(config, config.fold_factors * config.fold_factor_values)
+            self.fold_factor_embed = nn.Parameter(
+                0.02 * torch.randn(config.fold_factors, config.fold_factor_values, config.hidden_size))
+        self.fold_factor_snap = True  # off: factored accumulators are left alone at inference (an ablation)
         self.post_init()
 
     @property
@@ -473,22 +524,86 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
 
     @torch.no_grad()
     def _track_centroids(self, states: torch.Tensor, labels: torch.Tensor) -> None:
-        means, counts = label_means(states.float(), labels, self.value_centroids.shape[0])
-        first = (self.value_counts == 0).unsqueeze(-1)
-        rate = torch.where(first, 1.0, CENTROID_MOMENTUM)
-        moved = self.value_centroids + rate * (means - self.value_centroids)
-        self.value_centroids.copy_(torch.where((counts > 0).unsqueeze(-1), moved, self.value_centroids))
-        self.value_counts += counts
+        _tracked(self.value_centroids, self.value_counts, states, labels)
+
+    def snap_fold_states(self, states: torch.Tensor) -> torch.Tensor:
+        """Each fold accumulator the fold head reads as a snapped class replaced by that class's centroid."""
+        pred = self.fold_head(states).argmax(-1)
+        ok = ((pred < self.config.fold_state_snapped) & (self.fold_counts[pred] > 0)).unsqueeze(-1)
+        out = torch.where(ok, self.fold_centroids[pred].to(states.dtype), states)
+        if self.config.fold_factors and self.fold_factor_snap:
+            factored = (pred == self.config.fold_factor_class).unsqueeze(-1)
+            idx = self._factor_logits(states).argmax(-1)
+            out = torch.where(factored, self._factor_sum(idx).to(states.dtype), out)
+        return out
+
+    def _factor_logits(self, states: torch.Tensor) -> torch.Tensor:
+        cfg = self.config
+        return self.fold_factor_head(states).view(-1, cfg.fold_factors, cfg.fold_factor_values)
+
+    def _factor_sum(self, idx: torch.Tensor) -> torch.Tensor:
+        """``sum_f fold_factor_embed[f, idx[:, f]]`` for factor classes ``idx`` ``[M, fold_factors]``."""
+        f = torch.arange(self.config.fold_factors, device=idx.device)
+        return self.fold_factor_embed[f.unsqueeze(0), idx].sum(1)
+
+    def _fold_state_loss(self, batch: TreeBatch, node_states: torch.Tensor, fold_labels: torch.Tensor,
+                         fold_factors: torch.Tensor | None = None) -> torch.Tensor | None:
+        """Cross-entropy of the chain fold's accumulators against ``fold_labels`` (one per node: the class of
+        the accumulator right after that node is combined into its parent's; -100 none), plus the value
+        consistency of the snapped classes; the centroids of those classes are tracked."""
+        cfg = self.config
+        graph = tree_graph(batch, cfg.rank_buckets)
+        ns = graph.full()
+        fold_labels = fold_labels.to(node_states.device)
+        wanted = fold_labels[ns.child]
+        if not bool((wanted != -100).any()):
+            return None
+        states, edges = self.recursa.block.fold_states(node_states, ns)
+        y = fold_labels[ns.child[edges]]
+        keep = y != -100
+        states, y = states[keep], y[keep]
+        loss = cfg.fold_state_weight * F.cross_entropy(self.fold_head(states), y)
+        snapped = y < cfg.fold_state_snapped
+        if bool(snapped.any()):
+            if self.training:
+                with torch.no_grad():
+                    _tracked(self.fold_centroids, self.fold_counts, states[snapped].detach(), y[snapped])
+            if cfg.value_consistency_weight > 0:
+                loss = loss + cfg.value_consistency_weight * value_consistency(states[snapped], y[snapped])
+        if cfg.fold_factors and fold_factors is not None:
+            fy = fold_factors.to(node_states.device)[ns.child[edges]][keep]
+            has = fy[:, 0] != -100
+            if bool(has.any()):
+                fs, fy = states[has], fy[has]
+                logits = self._factor_logits(fs)
+                loss = loss + cfg.fold_state_weight * F.cross_entropy(logits.reshape(-1, cfg.fold_factor_values),
+                                                                      fy.reshape(-1))
+                if cfg.value_consistency_weight > 0:
+                    gap = fs.float() - self._factor_sum(fy).float()
+                    loss = loss + cfg.value_consistency_weight * gap.pow(2).mean()
+        return loss
 
     @property
     def last_backward_stats(self) -> SolverStats | None:
         return self.recursa.last_backward_stats
 
     def forward(self, batch: TreeBatch, labels: torch.Tensor | None = None, z0: torch.Tensor | None = None,
-                trace: bool = False, node_labels: torch.Tensor | None = None) -> RecursaOutput:
+                trace: bool = False, node_labels: torch.Tensor | None = None,
+                fold_labels: torch.Tensor | None = None, fold_factors: torch.Tensor | None = None
+                ) -> RecursaOutput:
         """``labels``: one class per tree. ``node_labels``: one class per node in batch order (``-100`` =
-        none); with ``config.node_loss_weight > 0`` their cross-entropy, read through the same head, is added."""
-        out = self.recursa(batch, z0=z0, trace=trace, snap=self.snap_states if self.snapping else None)
+        none); with ``config.node_loss_weight > 0`` their cross-entropy, read through the same head, is added.
+        ``fold_labels`` (with ``config.fold_state_classes``): one class per node, that of its parent's fold
+        accumulator right after the node is combined (``-100`` = none); their loss is added. ``fold_factors``
+        (with ``config.fold_factors``): ``[num_nodes, fold_factors]`` factor classes of those accumulators of
+        ``fold_factor_class`` (``-100`` rows elsewhere)."""
+        fold_snap = self.snapping and bool(self.config.fold_state_snapped)
+        if fold_snap:
+            self.recursa.block.fold_snap = self.snap_fold_states
+        try:
+            out = self.recursa(batch, z0=z0, trace=trace, snap=self.snap_states if self.snapping else None)
+        finally:
+            self.recursa.block.fold_snap = None
         logits = self.head(out.tree_states)
         loss = None
         if labels is not None:
@@ -509,6 +624,13 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
                         self._track_centroids(z.detach(), y)
                     if self.config.value_consistency_weight > 0:
                         loss = loss + self.config.value_consistency_weight * value_consistency(z, y)
+            if fold_labels is not None and self.config.fold_state_classes:
+                if tuple(fold_labels.shape) != (batch.num_nodes,):
+                    raise ValueError(f"fold_labels must have shape ({batch.num_nodes},), "
+                                     f"got {tuple(fold_labels.shape)}")
+                fold_loss = self._fold_state_loss(batch, out.node_states, fold_labels, fold_factors)
+                if fold_loss is not None:
+                    loss = loss + fold_loss
             if out.jac_loss is not None:
                 loss = loss + self.config.jac_reg_weight * out.jac_loss
         return RecursaOutput(loss=loss, logits=logits, node_states=out.node_states, tree_states=out.tree_states,

@@ -186,3 +186,46 @@ def fold_schedule(ns: NodeSet, shuffle: bool = False) -> FoldSchedule:
     sched = FoldSchedule(order, tuple(rounds), slot)
     ns.cache[name] = sched
     return sched
+
+
+@dataclass(frozen=True)
+class ChainSchedule:
+    """Left-to-right (sequential) reduction of every node's children in rank order: the accumulator of a node
+    starts at its first child's message (``first_edge`` -> ``first_slot``) and step ``k`` combines it with the
+    child at position ``k`` (``steps[k - 1]``: the edges at that position and the slots of their parents).
+
+    Every step applies the same ``combine(accumulator, child)``: a list wider than any seen in training is only
+    a longer chain of the steps it was trained on (what ``fold_shape="chain"`` is for)."""
+
+    first_edge: torch.Tensor
+    first_slot: torch.Tensor
+    steps: tuple[tuple[torch.Tensor, torch.Tensor], ...]
+
+
+def chain_schedule(ns: NodeSet) -> ChainSchedule:
+    """The (cached) :class:`ChainSchedule` of a node set (one host sync per step)."""
+    cached = ns.cache.get("fold-chain")
+    if cached is not None:
+        return cached
+    if ns.rank is None:
+        raise ValueError("fold aggregation needs edge ranks on the node set")
+    e = int(ns.child.shape[0])
+    if e == 0:
+        sched = ChainSchedule(ns.child, ns.slot, ())
+        ns.cache["fold-chain"] = sched
+        return sched
+    dev = ns.child.device
+    key = ns.slot * (int(ns.rank.max()) + 1) + ns.rank
+    order = torch.argsort(key)
+    slot = ns.slot[order]
+    cnt = torch.bincount(ns.slot, minlength=ns.n)
+    start = torch.cumsum(cnt, 0) - cnt
+    pos = torch.arange(e, device=dev) - start[slot]
+    first = pos == 0
+    steps = []
+    for k in range(1, int(cnt.max())):
+        sel = pos == k
+        steps.append((order[sel], slot[sel]))
+    sched = ChainSchedule(order[first], slot[first], tuple(steps))
+    ns.cache["fold-chain"] = sched
+    return sched

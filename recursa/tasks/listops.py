@@ -330,3 +330,99 @@ def evaluate(source: str, language: str) -> tuple[int, int]:
 
 # syntax name -> (example language, renderer)
 SYNTAX_LANGUAGE: dict[str, str] = {"python": "python", "brackets": "listops", "sexpr": "smtlib"}
+
+
+# ---- fold-state labels (the partial results a chain fold of an operator's children carries) --------------
+
+#: operators whose partial result over a prefix of the arguments is a digit (associative): class op * 10 + value
+FOLD_VALUE_OPS = ("MAX", "MIN", "SM")
+#: the class of every accumulator of a MED (its prefix has no digit value; classified, never snapped)
+FOLD_MED_CLASS = 10 * len(FOLD_VALUE_OPS)
+FOLD_STATE_CLASSES = FOLD_MED_CLASS + 1
+
+
+def _op_tokens() -> dict[int, str]:
+    from recursa.trees.flatten import token_id
+
+    return {token_id(text): op for op in GENERATED_OPS for text in (op.encode(), op.lower().encode())}
+
+
+def _operator_lists(parent: Sequence[int], rank: Sequence[int], token: Sequence[int],
+                    node_labels: Sequence[int]) -> list[tuple[str, list[int], list[int]]]:
+    """``(operator, argument nodes, argument values)`` of every ListOps operator node of a batch whose arguments
+    all carry a value label (the operator is the child of rank 0, the arguments follow in rank order)."""
+    ops = _op_tokens()
+    children: dict[int, list[tuple[int, int]]] = {}
+    for i, p in enumerate(parent):
+        if p >= 0:
+            children.setdefault(p, []).append((rank[i], i))
+    out = []
+    for kids in children.values():
+        kids.sort()
+        if len(kids) < 2 or kids[0][0] != 0:
+            continue
+        op = ops.get(token[kids[0][1]])
+        nodes = [i for _, i in kids[1:]]
+        values = [node_labels[i] for i in nodes]
+        if op is not None and all(v >= 0 for v in values):
+            out.append((op, nodes, values))
+    return out
+
+
+def fold_state_labels(parent: Sequence[int], rank: Sequence[int], token: Sequence[int],
+                      node_labels: Sequence[int]) -> list[int]:
+    """One label per node (batch order) for a chain fold of each operator's children (the operator first,
+    then its arguments in order): the class of the parent's accumulator right after this node is combined.
+
+    ``MAX`` / ``MIN`` / ``SM``: ``op_index * 10 + value`` of the operator over the arguments so far (they are
+    associative: the partial result is a digit); ``MED``: :data:`FOLD_MED_CLASS`. ``-100`` for the operator
+    itself, for nodes outside ListOps calls and where an argument has no value label."""
+    out = [-100] * len(parent)
+    for op, nodes, values in _operator_lists(parent, rank, token, node_labels):
+        for k, i in enumerate(nodes, start=1):
+            out[i] = FOLD_MED_CLASS if op == "MED" else FOLD_VALUE_OPS.index(op) * 10 + apply_op(op, values[:k])
+    return out
+
+
+#: a MED accumulator's factors: for every threshold t = 0..8 the balance #(args <= t) - #(args > t) of the
+#: arguments so far, clipped to +-MED_BALANCE_CLIP at every step (class = balance + clip)
+MED_THRESHOLDS = 9
+MED_BALANCE_CLIP = 4
+MED_BALANCE_VALUES = 2 * MED_BALANCE_CLIP + 1
+
+
+def med_balances(values: Sequence[int], clip: int = MED_BALANCE_CLIP) -> list[list[int]]:
+    """The clipped threshold balances after each prefix of ``values`` (see :data:`MED_BALANCE_CLIP`).
+
+    Clipping keeps the state finite and every balance within what lists of five arguments reach, so a list of
+    any width only visits trained states. The median stays exact while the list is at most ``2 * clip - 1``
+    long (a balance that reaches the clip cannot change sign in the steps left); beyond, it is exact unless
+    a balance first reaches the clip and then comes back across zero (:func:`median_of_balances`)."""
+    r = [0] * MED_THRESHOLDS
+    out = []
+    for x in values:
+        r = [max(-clip, min(clip, b + (1 if x <= t else -1))) for t, b in enumerate(r)]
+        out.append(list(r))
+    return out
+
+
+def median_of_balances(balances: Sequence[int], count: int) -> int:
+    """The MED of ``count`` arguments read from their (clipped) threshold balances."""
+    r = list(balances) + [count]  # t = 9: every digit is <= 9
+    if count % 2:
+        return next(t for t in range(10) if r[t] > 0)
+    lo = next(t for t in range(10) if r[t] >= 0)
+    hi = next(t for t in range(10) if r[t] >= 2)
+    return (lo + hi) // 2
+
+
+def fold_factor_labels(parent: Sequence[int], rank: Sequence[int], token: Sequence[int],
+                       node_labels: Sequence[int]) -> list[list[int]]:
+    """Per node (batch order), the factor classes of its parent's accumulator right after it is combined, for
+    ``MED`` parents: :func:`med_balances` as classes ``balance + MED_BALANCE_CLIP``; ``[-100] * 9`` elsewhere."""
+    out = [[-100] * MED_THRESHOLDS for _ in parent]
+    for op, nodes, values in _operator_lists(parent, rank, token, node_labels):
+        if op == "MED":
+            for i, bal in zip(nodes, med_balances(values)):
+                out[i] = [b + MED_BALANCE_CLIP for b in bal]
+    return out

@@ -106,6 +106,8 @@ class ReasonerInputs:
 
     batch: Any  # TreeBatch
     node_labels: torch.Tensor | None = None
+    fold_labels: torch.Tensor | None = None  # the chain fold's accumulator classes (fold_state_classes > 0)
+    fold_factors: torch.Tensor | None = None  # and their factors (fold_factors > 0)
 
 
 class ReasonerModel(TaskModel):
@@ -147,16 +149,32 @@ class ReasonerModel(TaskModel):
 
     def inputs(self, dataset: Any, indices: np.ndarray) -> tuple[Any, torch.Tensor]:
         batch, labels = dataset.batch(indices)
-        return ReasonerInputs(batch, dataset.node_label_batch(indices)), labels
+        node_labels = dataset.node_label_batch(indices)
+        fold_labels = fold_factors = None
+        cfg = self.module.config
+        if node_labels is not None and getattr(cfg, "fold_state_classes", 0):
+            from recursa.tasks import listops
+
+            args = (batch.parent.tolist(), batch.rank.tolist(), batch.token.tolist(), node_labels.tolist())
+            fold_labels = torch.tensor(listops.fold_state_labels(*args), dtype=torch.long)
+            if getattr(cfg, "fold_factors", 0):
+                fold_factors = torch.tensor(listops.fold_factor_labels(*args), dtype=torch.long)
+        return ReasonerInputs(batch, node_labels, fold_labels, fold_factors), labels
 
     def to_device(self, inputs: Any, device: torch.device) -> Any:
-        node_labels = None if inputs.node_labels is None else inputs.node_labels.to(device)
-        return ReasonerInputs(inputs.batch.to(device), node_labels)
+        def move(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.to(device)
+
+        return ReasonerInputs(inputs.batch.to(device), move(inputs.node_labels), move(inputs.fold_labels),
+                              move(inputs.fold_factors))
 
     def forward(self, inputs: Any, labels: torch.Tensor | None, module: torch.nn.Module | None = None
                 ) -> ForwardResult:
         node_labels = inputs.node_labels if labels is not None else None
-        out = (module or self.module)(inputs.batch, labels=labels, node_labels=node_labels)
+        extra = {}
+        if labels is not None and inputs.fold_labels is not None:  # only a chain-fold model with a fold head
+            extra = {"fold_labels": inputs.fold_labels, "fold_factors": inputs.fold_factors}
+        out = (module or self.module)(inputs.batch, labels=labels, node_labels=node_labels, **extra)
         stats = out.stats
         return ForwardResult(loss=out.loss, logits=out.logits, iterations=stats.iterations,
                              converged=stats.converged, abs_residual=stats.abs_residual,

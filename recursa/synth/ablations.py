@@ -6,6 +6,10 @@ scorer alone, each against the unguided search on the same files in one run.
 Per configuration, over the files both it and the unguided search solve: the geometric mean of per-file
 candidate ratios, the same over the files the unguided search needs at least 1,000 candidates for, the ratio
 of totals, problems lost (answered unguided, not guided) and the mean time per file.
+
+A fourth row, the *oracle*, is a bound for guidance of this form: each production costs its size if the known
+answer in the folder's ``manifest.jsonl`` uses its operator or leaf, and three more otherwise (the learned
+guide's largest penalty), on the single-function files that have a known answer.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ import statistics
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
+from recursa.symbolic.terms import App, Term, postorder, to_smtlib
 from recursa.synth.engine import solve
-from recursa.synth.grammar import UniformGuide
-from recursa.synth.problem import Problem, SynthOptions, SynthStatus
+from recursa.synth.grammar import ProductionRef, UniformGuide
+from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, Problem, SynthFun, SynthOptions, SynthStatus
 
 BIG = 1000  # "search is large": the unguided search needs at least this many candidates
 
@@ -46,6 +52,60 @@ class _ValuesOnly(UniformGuide):
 
     def __init__(self, value_model: Any) -> None:
         self.value_model = value_model
+
+
+class _Oracle(UniformGuide):
+    """Production costs from a known answer: size for the productions it uses, size + ``extra`` for the rest."""
+
+    name = "oracle"
+    mix_with_uniform = True  # the same safety net as the learned guide
+
+    def __init__(self, answers: dict[str, Term], extra: int = 3) -> None:
+        self.answers = answers
+        self.extra = extra
+
+    def weights(self, problem: Problem, function: SynthFun, grammar: Grammar) -> dict[ProductionRef, float]:
+        from recursa.synth.neural import _size
+
+        body = self.answers.get(problem.path)
+        if body is None:
+            return {}
+        nodes = postorder(body)
+        ops = {(n.op, len(n.args)) for n in nodes if isinstance(n, App)}
+        leaves = {to_smtlib(n) for n in nodes if not isinstance(n, App)}
+        nts = {nt.name: nt for nt in grammar.nonterminals}
+        out: dict[ProductionRef, float] = {}
+        for nt in grammar.nonterminals:
+            for i, prod in enumerate(nt.productions):
+                if isinstance(prod, (AnyConstant, AnyVariable)):
+                    continue
+                used = (prod.op, len(prod.args)) in ops if isinstance(prod, App) else to_smtlib(prod) in leaves
+                out[ProductionRef(nt.name, i, to_smtlib(prod))] = float(_size(prod, nts) + (0 if used else self.extra))
+        return out
+
+
+def known_answers(problems: Sequence[Problem]) -> dict[str, Term]:
+    """The manifests' known answers of the single-function problems, as terms, by path."""
+    from recursa.commands.bench_common import manifest_entries
+    from recursa.synth.sygus import read_problem
+
+    out: dict[str, Term] = {}
+    for p in problems:
+        if len(p.functions) != 1 or p.inv_constraints:
+            continue
+        entry = manifest_entries(Path(p.path).parent, "file").get(Path(p.path).name, {})
+        answer = entry.get("answer")
+        if not isinstance(answer, str) or entry.get("expected") != "solved":
+            continue
+        name = p.functions[0].name
+        text = Path(p.path).read_text().replace("(check-synth)", "")
+        try:
+            known = read_problem(p.path, f"{text}\n{answer.replace(f'define-fun {name} ', 'define-fun __known ', 1)}")
+        except Exception:  # noqa: BLE001 - an answer this reader cannot take is left out of the bound
+            continue
+        if "__known" in known.definitions:
+            out[p.path] = known.definitions["__known"].body
+    return out
 
 
 def _run(problems: Sequence[Problem], guide: Any, timeout_s: float) -> dict[str, tuple[SynthStatus, int, float]]:
@@ -92,6 +152,11 @@ def ablate(problems: Sequence[Problem], timeout_s: float = 10.0) -> list[Ablatio
         guide.value_model = values
     if values is not None:
         rows.append(_compare("values only", base, _run(problems, _ValuesOnly(values), timeout_s)))
+    answers = known_answers(problems)
+    if answers:
+        known = [p for p in problems if p.path in answers]
+        rows.append(_compare(f"oracle: the known answer's productions ({len(known)} files)",
+                             {p.path: base[p.path] for p in known}, _run(known, _Oracle(answers), timeout_s)))
     return rows
 
 

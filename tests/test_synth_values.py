@@ -241,3 +241,22 @@ def test_the_guide_ablation_compares_each_part_with_the_unguided_search() -> Non
     rows = ablate(problems, timeout_s=20)
     assert [r.guide for r in rows][:2] == ["reasoner (shipped: productions + values)", "productions only"]
     assert all(r.both == 2 and r.lost == 0 and r.geo_mean_fewer > 0 for r in rows)
+
+
+def test_the_oracle_row_prices_productions_from_the_manifest_answer(tmp_path: Path) -> None:
+    import json
+
+    from recursa.synth.ablations import ablate, known_answers
+
+    (tmp_path / "avg.sl").write_text(AVG_FLOOR)
+    answer = ("(define-fun f ((x (_ BitVec 8)) (y (_ BitVec 8))) (_ BitVec 8) "
+              "(bvadd (bvand x y) (bvlshr (bvxor x y) #x01)))")
+    (tmp_path / "manifest.jsonl").write_text(json.dumps({"file": "avg.sl", "expected": "solved",
+                                                         "answer": answer}) + "\n")
+    problem = read_problem(str(tmp_path / "avg.sl"), AVG_FLOOR)
+    from recursa.symbolic.terms import to_smtlib
+
+    assert to_smtlib(known_answers([problem])[problem.path]) == answer.split("(_ BitVec 8) ")[-1][:-1]
+    rows = ablate([problem], timeout_s=20)
+    oracle = rows[-1]
+    assert oracle.guide.startswith("oracle") and oracle.both == 1 and oracle.geo_mean_fewer > 1.0

@@ -260,3 +260,19 @@ def test_the_oracle_row_prices_productions_from_the_manifest_answer(tmp_path: Pa
     rows = ablate([problem], timeout_s=20)
     oracle = rows[-1]
     assert oracle.guide.startswith("oracle") and oracle.both == 1 and oracle.geo_mean_fewer > 1.0
+
+
+def test_bit_vectors_wider_than_64_bits_are_solved_without_the_scorer() -> None:
+    text = """(set-logic BV)
+(synth-fun f ((x (_ BitVec 128))) (_ BitVec 128)
+  ((S (_ BitVec 128))) ((S (_ BitVec 128) (x #x00000000000000000000000000000001 (bvadd S S) (bvxor S S)))))
+(constraint (= (f #xffffffffffffffffffffffffffffffff) #x00000000000000000000000000000001))
+(constraint (= (f #x00000000000000000000000000000003) #x00000000000000000000000000000005))
+(constraint (= (f #x80000000000000000000000000000000) #x80000000000000000000000000000002))
+(check-synth)"""
+    from recursa.synth.neural import load_guide
+
+    result = engine.solve(read_problem("wide.sl", text), SynthOptions(timeout_s=20, guide="reasoner"),
+                          guide=load_guide())
+    assert result.status is SynthStatus.SOLVED, result.message
+    assert "values_scored" not in result.stats

@@ -227,7 +227,10 @@ def scorer_for_examples(grammar: Any, examples: Any) -> ValueScorer | None:
 
 
 def _scalar(sort: Sort) -> bool:
-    return bool(getattr(sort, "is_bv", False)) or getattr(sort, "name", "") == "Int"
+    """Int, or a bit-vector that fits numpy's uint64 (wider ones are not scored)."""
+    if getattr(sort, "is_bv", False):
+        return 0 < int(getattr(sort, "width", 0) or 0) <= 64
+    return getattr(sort, "name", "") == "Int"
 
 
 def logit(p: float) -> float:

@@ -124,7 +124,10 @@ def output_at(problem: Problem, fn_name: str, instances: list[tuple[Term, Mappin
     if not unique or fn.sort.name not in ("Int", "BitVec"):
         return True, None
     value = solver.model().eval(out, model_completion=True)
+    if budget.left() < 0.02:
+        return True, None  # no time to ask whether it is the only one
     budget.solver_calls += 1
+    solver.set("timeout", max(10, min(1000, int(budget.left() * 1000))))
     solver.add(out != value)
     if solver.check() != z3.unsat:
         return True, None

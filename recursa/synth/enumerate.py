@@ -61,6 +61,7 @@ class Budget:
 
 
 Entry = tuple[Vector, Term]
+SCORE_CHUNK = 32_768  # values scored at once (numpy arrays of this many rows)
 
 
 class Enumerator:
@@ -144,9 +145,14 @@ class Enumerator:
     def _delay(self, nt: str, bucket: list[Entry], c: int) -> list[Entry]:
         """The entries stored at level ``c``: this level's undelayed ones and those delayed to it earlier."""
         late = self.pending[nt].pop(c, [])
-        delays = self.scorer.delays(nt, [v for v, _ in bucket], c) if bucket else None
-        if delays is None:
-            return late + bucket
+        delays: list[int] = []
+        for start in range(0, len(bucket), SCORE_CHUNK):  # bounded memory, and the deadline between chunks
+            if start:
+                self.budget.check()
+            part = self.scorer.delays(nt, [v for v, _ in bucket[start:start + SCORE_CHUNK]], c)
+            if part is None:
+                return late + bucket
+            delays += part
         keep = late
         for entry, d in zip(bucket, delays):
             if d:

@@ -98,6 +98,7 @@ def test_wheel_carries_every_data_file(installed: dict[str, object]) -> None:
     assert not missing, f"not in the wheel: {missing[:10]}"
     assert "recursa/models/default/model.safetensors" in names
     assert "recursa/models/invariants/config.json" in names
+    assert "recursa/models/synth/values.json" in names  # the value scorer beside the synthesis guide
 
 
 def test_installed_package_is_the_wheel_and_reads_its_own_data(installed: dict[str, object]) -> None:

@@ -506,7 +506,7 @@ def _search(grammar: CompiledGrammar, ex: Examples, defs: Mapping[str, Callable]
     stats["method"] = "enumeration"
     scorer = grammar.value_scorer(ex)
     en = Enumerator(grammar, ex.input_envs(), defs, budget, max_cost=options.max_size, scorer=scorer)
-    completer = completer_for(grammar, ex.targets, len(ex.inputs), budget) if ex.pointwise else None
+    completer = completer_for(grammar, ex, budget)
     try:
         for nt, _cost, term, vec in en.terms():
             if nt != grammar.start:

@@ -148,6 +148,14 @@ class Examples:
             if i is not None and i not in self.targets:
                 self.targets[i] = value
 
+    def outputs(self) -> list[Any] | None:
+        """The demanded output of every input, in input order, when the spec is pointwise and each input has one
+        (examples, or outputs a relational spec implies); else None. What completion from the top and the value
+        scorer compare values with."""
+        if not self.pointwise or not self.inputs or len(self.targets) != len(self.inputs):
+            return None
+        return [self.targets[i] for i in range(len(self.inputs))]
+
     def dont_care(self) -> list[bool]:
         """Per input (pointwise mode): whether every instance there holds without looking at the function's
         value (an implication whose premise is false), so any output is right and the point constrains

@@ -102,9 +102,9 @@ class CompiledGrammar:
         outputs); :mod:`recursa.synth.values`, and numpy with it, is imported only when a model is there."""
         if self.value_model is None:
             return None
-        from recursa.synth.values import scorer_for_examples
+        from recursa.synth.values import scorer_for
 
-        return scorer_for_examples(self, examples)
+        return scorer_for(self, examples)
 
     def ite_rule(self) -> Rule | None:
         for r in self.rules[self.start]:

@@ -10,13 +10,14 @@ and the final re-check like any other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from recursa.symbolic.concrete import UndefinedValue
 from recursa.symbolic.terms import App, Term, Var
 from recursa.synth.enumerate import Budget
 from recursa.synth.evaluate import Vector
+from recursa.synth.examples import Examples
 from recursa.synth.grammar import CompiledGrammar, Rule
 
 # op -> (partner when v is the left argument, partner when v is the right one), as a function of the demanded
@@ -100,13 +101,13 @@ class Completer:
         return None
 
 
-def completer_for(grammar: CompiledGrammar, targets: Mapping[int, Any], n_inputs: int,
-                  budget: Budget) -> Completer | None:
+def completer_for(grammar: CompiledGrammar, examples: Examples, budget: Budget) -> Completer | None:
     """A completer when every input has a demanded output and the grammar has an invertible operator."""
     sort = grammar.function.sort
-    if not n_inputs or len(targets) != n_inputs or not (sort.is_bv or sort.name == "Int"):
+    outputs = examples.outputs()
+    if outputs is None or not (sort.is_bv or sort.name == "Int"):
         return None
-    c = Completer(grammar, [targets[i] for i in range(n_inputs)], budget)
+    c = Completer(grammar, outputs, budget)
     return c if c.moves else None
 
 

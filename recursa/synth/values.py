@@ -19,7 +19,6 @@ and shipped as ``recursa/models/synth/values.json``; :class:`ValueModel` reads i
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,25 +204,17 @@ class ValueScorer:
         return out
 
 
-def scorer_for(model: ValueModel | None, outputs: Mapping[int, Any], inputs: Sequence[Mapping[str, Any]],
-               params: Sequence[tuple[str, Sort]], sorts: Mapping[str, Sort], sort: Sort) -> ValueScorer | None:
-    """A scorer when every input has a demanded output and the function returns an Int or a bit-vector."""
-    if model is None or not inputs or len(outputs) != len(inputs) or not _scalar(sort):
-        return None
-    outs = [outputs[i] for i in range(len(inputs))]
-    cols = [[env[name] for env in inputs] for name, s in params if s == sort]
-    if any(isinstance(v, bool) for v in outs):
-        return None
-    return ValueScorer(model, Signature(outs, cols, sort), sorts, sort)
-
-
-def scorer_for_examples(grammar: Any, examples: Any) -> ValueScorer | None:
-    """The scorer for one CEGIS round (``grammar``: a CompiledGrammar, ``examples``: its Examples), if any."""
+def scorer_for(grammar: Any, examples: Any) -> ValueScorer | None:
+    """The scorer for one CEGIS round (``grammar``: a CompiledGrammar with a ``value_model``, ``examples``: its
+    Examples) when every input has a demanded output and the function returns an Int or a bit-vector."""
     model = getattr(grammar, "value_model", None)
-    if model is None or not examples.pointwise:
-        return None
     fn = grammar.function
-    return scorer_for(model, examples.targets, examples.input_envs(), fn.params, grammar.sorts, fn.sort)
+    outs = examples.outputs()
+    if model is None or outs is None or not _scalar(fn.sort) or any(isinstance(v, bool) for v in outs):
+        return None
+    inputs = examples.input_envs()
+    cols = [[env[name] for env in inputs] for name, s in fn.params if s == fn.sort]
+    return ValueScorer(model, Signature(outs, cols, fn.sort), grammar.sorts, fn.sort)
 
 
 def _scalar(sort: Sort) -> bool:
@@ -233,9 +224,4 @@ def _scalar(sort: Sort) -> bool:
     return getattr(sort, "name", "") == "Int"
 
 
-def logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
-
-
-__all__ = ["DelayRule", "FEATURES", "Signature", "ValueModel", "ValueScorer", "scorer_for", "scorer_for_examples"]
+__all__ = ["DelayRule", "FEATURES", "Signature", "ValueModel", "ValueScorer", "scorer_for"]

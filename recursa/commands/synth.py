@@ -250,14 +250,9 @@ def solve_all(items: list[SlInput | str | SynthResult], options: SynthOptions, c
         for item in items:
             yield item if isinstance(item, SynthResult) else solve_one(item, options, codes, language)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from recursa.commands.verify import process_pool
 
-    # fork is cheap and safe while the parent holds no torch threads (with --guide reasoner it does: spawn)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules \
-        else "spawn"
-    pool = ProcessPoolExecutor(workers, multiprocessing.get_context(method))
-    try:
+    with process_pool(workers) as pool:
         futures = [None if isinstance(item, SynthResult) else pool.submit(_solve_packed, item, options, language)
                    for item in items]
         for item, future in zip(items, futures):
@@ -274,10 +269,6 @@ def solve_all(items: list[SlInput | str | SynthResult], options: SynthOptions, c
             if codes is not None and code is not None:
                 codes[result.path] = code
             yield result
-    finally:
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):  # Ctrl-C: stop work in progress
-            proc.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _solve_packed(item: SlInput | str, options: SynthOptions, language: str | None

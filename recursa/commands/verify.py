@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,8 @@ from recursa.report import FORMATS, Problem, VerifyReport, escape
 from recursa.trees.files import Selection
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from recursa.refine.verify import AssertionResult, FileResult, Verifier
 
 EXIT_INTERRUPTED = 130
@@ -231,24 +234,34 @@ def run_jobs(jobs: list[Job], options: dict[str, Any], ranker: str, workers: int
             yield verify_job(verifier, job, on_results)
         return
     check_ranker(ranker)
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # fork is cheap and safe while the parent has no torch threads (the ranker loads lazily in the workers)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules \
-        else "spawn"
-    # an executor, not multiprocessing.Pool: a worker killed mid-task (out of memory) breaks it loudly, where a
-    # Pool would wait for the lost result forever
-    pool = ProcessPoolExecutor(workers, multiprocessing.get_context(method), _init_worker, (options, ranker))
-    try:
+    with process_pool(workers, _init_worker, (options, ranker)) as pool:
         futures = [pool.submit(_work, job) for job in jobs]
         for job, future in zip(jobs, futures):
             try:
                 yield future.result()
             except BrokenProcessPool:
                 yield _lost(job)
+
+
+@contextmanager
+def process_pool(workers: int, initializer: Callable[..., None] | None = None,
+                 initargs: tuple[Any, ...] = ()) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes for ``--jobs``; on leaving (also on Ctrl-C) work in progress is stopped.
+
+    fork is cheap and safe while the parent has no torch threads (a model then loads lazily in the workers),
+    spawn otherwise. An executor, not multiprocessing.Pool: a worker killed mid-task (out of memory) breaks it
+    loudly, where a Pool would wait for the lost result forever."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules \
+        else "spawn"
+    pool = ProcessPoolExecutor(workers, multiprocessing.get_context(method), initializer, initargs)
+    try:
+        yield pool
     finally:
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):  # Ctrl-C: stop work in progress
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -144,6 +144,20 @@ class FoldSchedule:
     final_slot: torch.Tensor
 
 
+def _sibling_positions(ns: NodeSet) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The edges of ``ns`` (which has ranks and at least one edge) sorted by parent slot, then rank: ``(order,
+    slot, count, position)`` — the edge permutation, each sorted edge's parent slot, each slot's number of
+    children, and each sorted edge's position within its sibling list."""
+    assert ns.rank is not None
+    key = ns.slot * (int(ns.rank.max()) + 1) + ns.rank
+    order = torch.argsort(key)
+    slot = ns.slot[order]
+    cnt = torch.bincount(ns.slot, minlength=ns.n)
+    start = torch.cumsum(cnt, 0) - cnt
+    pos = torch.arange(int(ns.child.shape[0]), device=ns.child.device) - start[slot]
+    return order, slot, cnt, pos
+
+
 def fold_schedule(ns: NodeSet, shuffle: bool = False) -> FoldSchedule:
     """The (cached) :class:`FoldSchedule` of a node set.
 
@@ -158,18 +172,12 @@ def fold_schedule(ns: NodeSet, shuffle: bool = False) -> FoldSchedule:
         return cached
     if ns.rank is None:
         raise ValueError("fold aggregation needs edge ranks on the node set")
-    dev = ns.child.device
-    e = int(ns.child.shape[0])
-    if e == 0:
+    if int(ns.child.shape[0]) == 0:
         sched = FoldSchedule(ns.child, (), ns.slot)
         ns.cache[name] = sched
         return sched
-    key = ns.slot * (int(ns.rank.max()) + 1) + ns.rank
-    order = torch.argsort(key)
-    slot = ns.slot[order]
-    cnt = torch.bincount(ns.slot, minlength=ns.n)
-    start = torch.cumsum(cnt, 0) - cnt
-    pos = torch.arange(e, device=dev) - start[slot]
+    dev = ns.child.device
+    order, slot, cnt, pos = _sibling_positions(ns)
     rounds = []
     while int(cnt.max()) > 1:
         shift = torch.zeros_like(cnt)
@@ -209,18 +217,11 @@ def chain_schedule(ns: NodeSet) -> ChainSchedule:
         return cached
     if ns.rank is None:
         raise ValueError("fold aggregation needs edge ranks on the node set")
-    e = int(ns.child.shape[0])
-    if e == 0:
+    if int(ns.child.shape[0]) == 0:
         sched = ChainSchedule(ns.child, ns.slot, ())
         ns.cache["fold-chain"] = sched
         return sched
-    dev = ns.child.device
-    key = ns.slot * (int(ns.rank.max()) + 1) + ns.rank
-    order = torch.argsort(key)
-    slot = ns.slot[order]
-    cnt = torch.bincount(ns.slot, minlength=ns.n)
-    start = torch.cumsum(cnt, 0) - cnt
-    pos = torch.arange(e, device=dev) - start[slot]
+    order, slot, cnt, pos = _sibling_positions(ns)
     first = pos == 0
     steps = []
     for k in range(1, int(cnt.max())):

@@ -235,18 +235,18 @@ def test_training_writes_a_scorer_that_loads_and_reports_held_out_figures(tmp_pa
 
 
 def test_the_guide_ablation_compares_each_part_with_the_unguided_search() -> None:
-    from recursa.synth.ablations import ablate
+    from recursa.commands.guide_ablations import ablate
 
     problems = [read_problem("avg.sl", AVG_FLOOR), read_problem("pbe.sl", BV_PBE)]
     rows = ablate(problems, timeout_s=20)
     assert [r.guide for r in rows][:2] == ["reasoner (shipped: productions + values)", "productions only"]
-    assert all(r.both == 2 and r.lost == 0 and r.geo_mean_fewer > 0 for r in rows)
+    assert all(r.comparison.both == 2 and r.comparison.lost == 0 and r.comparison.geo_mean_fewer > 0 for r in rows)
 
 
 def test_the_oracle_row_prices_productions_from_the_manifest_answer(tmp_path: Path) -> None:
     import json
 
-    from recursa.synth.ablations import ablate, known_answers
+    from recursa.commands.guide_ablations import ablate, known_answers
 
     (tmp_path / "avg.sl").write_text(AVG_FLOOR)
     answer = ("(define-fun f ((x (_ BitVec 8)) (y (_ BitVec 8))) (_ BitVec 8) "
@@ -259,7 +259,7 @@ def test_the_oracle_row_prices_productions_from_the_manifest_answer(tmp_path: Pa
     assert to_smtlib(known_answers([problem])[problem.path]) == answer.split("(_ BitVec 8) ")[-1][:-1]
     rows = ablate([problem], timeout_s=20)
     oracle = rows[-1]
-    assert oracle.guide.startswith("oracle") and oracle.both == 1 and oracle.geo_mean_fewer > 1.0
+    assert oracle.guide.startswith("oracle") and oracle.comparison.both == 1 and oracle.comparison.geo_mean_fewer > 1.0
 
 
 def test_bit_vectors_wider_than_64_bits_are_solved_without_the_scorer() -> None:

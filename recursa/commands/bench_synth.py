@@ -9,7 +9,6 @@ status that contradicts the folder's ``manifest.jsonl``, is flagged loudly and m
 from __future__ import annotations
 
 import json
-import math
 import statistics
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Any
 import click
 
 from recursa.commands.bench_common import echo_flags, echo_progress, end_progress, manifest_entries
+from recursa.commands.guide_ablations import Comparison
 from recursa.synth.problem import Problem, SynthOptions, SynthResult, SynthStatus
 
 
@@ -143,19 +143,11 @@ def judge(run: Run, problem: Problem | None) -> None:
 
 @dataclass(frozen=True)
 class Guidance:
-    """recursa with the reasoner's guide against recursa without, on the files both solve."""
+    """recursa with the reasoner's guide against recursa without (a :class:`Comparison`), and the warm-start
+    iterations the guided runs saved (summed over every guided run; 0 when the guide re-solved nothing warm)."""
 
-    both: int  # files both configurations solve
-    lost: int  # solved unguided, not guided
-    won: int  # solved guided, not unguided
-    candidates_none: int
-    candidates_reasoner: int
-    geo_mean_fewer: float  # geometric mean over those files of (unguided / guided candidates)
-    fewer: int  # files where the guide enumerated fewer candidates
-    more: int
-    mean_s_none: float
-    mean_s_reasoner: float
-    warm_iterations_saved: int  # summed over every guided run (0 when the guide re-solved nothing warm)
+    comparison: Comparison
+    warm_iterations_saved: int
 
     @classmethod
     def of(cls, runs: Sequence[Run]) -> Guidance | None:
@@ -163,31 +155,24 @@ class Guidance:
         a, b = by["recursa/none"], by["recursa/reasoner"]
         if not a or not b:
             return None
-        ok = SynthStatus.SOLVED
-        both = sorted(p for p in a if a[p].status is ok and p in b and b[p].status is ok)
-        ratios = [math.log(max(1, a[p].candidates) / max(1, b[p].candidates)) for p in both]
         saved = sum(int((r.stats.get("guide") or {}).get("warm_iterations_saved", 0) or 0) for r in b.values())
-        return cls(len(both), sum(1 for p in a if a[p].status is ok and b.get(p) and b[p].status is not ok),
-                   sum(1 for p in b if b[p].status is ok and a.get(p) and a[p].status is not ok),
-                   sum(a[p].candidates for p in both), sum(b[p].candidates for p in both),
-                   math.exp(statistics.fmean(ratios)) if ratios else 1.0,
-                   sum(1 for x in ratios if x > 0), sum(1 for x in ratios if x < 0),
-                   statistics.fmean(a[p].time_s for p in both) if both else 0.0,
-                   statistics.fmean(b[p].time_s for p in both) if both else 0.0, saved)
+        outcome = {p: (r.status, r.candidates, r.time_s) for p, r in a.items()}
+        return cls(Comparison.of(outcome, {p: (r.status, r.candidates, r.time_s) for p, r in b.items()}), saved)
 
     def line(self) -> str:
-        total = self.candidates_none / max(1, self.candidates_reasoner)
-        return (f"guidance on the {self.both} files both solve: {self.geo_mean_fewer:.2f}x fewer candidates per "
-                f"file (geometric mean), {total:.2f}x in total ({self.candidates_none} vs "
-                f"{self.candidates_reasoner}); fewer on {self.fewer}, more on {self.more}; mean time "
-                f"{self.mean_s_none:.3f} s unguided vs {self.mean_s_reasoner:.3f} s guided; lost {self.lost}, won "
-                f"{self.won}; warm-start iterations saved {self.warm_iterations_saved}")
+        c = self.comparison
+        return (f"guidance on the {c.both} files both solve: {c.geo_mean_fewer:.2f}x fewer candidates per "
+                f"file (geometric mean), {c.total_fewer:.2f}x in total ({c.candidates_base} vs "
+                f"{c.candidates_guided}); fewer on {c.fewer}, more on {c.more}; mean time "
+                f"{c.mean_s_base:.3f} s unguided vs {c.mean_s_guided:.3f} s guided; lost {c.lost}, won "
+                f"{c.won}; warm-start iterations saved {self.warm_iterations_saved}")
 
     def to_json(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
-        out["geo_mean_fewer"] = round(self.geo_mean_fewer, 4)
-        out["mean_s_none"], out["mean_s_reasoner"] = round(self.mean_s_none, 4), round(self.mean_s_reasoner, 4)
-        return out
+        c = self.comparison
+        return {"both": c.both, "lost": c.lost, "won": c.won, "candidates_none": c.candidates_base,
+                "candidates_reasoner": c.candidates_guided, "geo_mean_fewer": round(c.geo_mean_fewer, 4),
+                "fewer": c.fewer, "more": c.more, "mean_s_none": round(c.mean_s_base, 4),
+                "mean_s_reasoner": round(c.mean_s_guided, 4), "warm_iterations_saved": self.warm_iterations_saved}
 
 
 def only_in(runs: Sequence[Run], a: str, b: str) -> list[str]:

@@ -1,7 +1,7 @@
 """What each part of the synthesis guide buys: the shipped guide, its production prior alone, and its value
 scorer alone, each against the unguided search on the same files in one run.
 
-    python -m recursa.synth.ablations tasks/synthesis --timeout 10
+    python -m recursa.commands.guide_ablations tasks/synthesis --timeout 10
 
 Per configuration, over the files both it and the unguided search solve: the geometric mean of per-file
 candidate ratios, the same over the files the unguided search needs at least 1,000 candidates for, the ratio
@@ -19,11 +19,12 @@ import json
 import math
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from recursa.commands.bench_common import manifest_entries
 from recursa.symbolic.terms import App, Term, postorder, to_smtlib
 from recursa.synth.engine import solve
 from recursa.synth.grammar import ProductionRef, UniformGuide
@@ -32,17 +33,56 @@ from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, Problem, Sy
 BIG = 1000  # "search is large": the unguided search needs at least this many candidates
 
 
-@dataclass
-class Ablation:
-    guide: str
+#: One problem's outcome in one configuration: status, candidates, seconds.
+Outcome = tuple[SynthStatus, int, float]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A guided configuration against the unguided search, file by file (``recursa bench synth`` prints one
+    too). ``lost``: answered unguided (solved or infeasible), not the same way guided; ``won``: solved guided
+    only; ratios over the files both solve (``big``: those the unguided search needs >= :data:`BIG` for)."""
+
     both: int
     lost: int
+    won: int
+    candidates_base: int
+    candidates_guided: int
     geo_mean_fewer: float
     big: int
     geo_mean_fewer_big: float
-    total_fewer: float
-    mean_s: float
-    mean_s_unguided: float
+    fewer: int  # files where the guided search enumerated fewer candidates
+    more: int
+    mean_s_base: float
+    mean_s_guided: float
+
+    @property
+    def total_fewer(self) -> float:
+        return self.candidates_base / max(1, self.candidates_guided)
+
+    @classmethod
+    def of(cls, base: Mapping[str, Outcome], got: Mapping[str, Outcome]) -> Comparison:
+        ok, decided = SynthStatus.SOLVED, (SynthStatus.SOLVED, SynthStatus.INFEASIBLE)
+        both = sorted(p for p in got if got[p][0] is ok and p in base and base[p][0] is ok)
+        logs = {p: math.log(max(1, base[p][1]) / max(1, got[p][1])) for p in both}
+        big = [p for p in both if base[p][1] >= BIG]
+
+        def geo(paths: list[str]) -> float:
+            return math.exp(statistics.fmean(logs[p] for p in paths)) if paths else 1.0
+
+        lost = sum(1 for p in got if p in base and base[p][0] in decided and got[p][0] is not base[p][0])
+        won = sum(1 for p in got if got[p][0] is ok and p in base and base[p][0] is not ok)
+        return cls(len(both), lost, won,
+                   sum(base[p][1] for p in both), sum(got[p][1] for p in both), geo(both), len(big), geo(big),
+                   sum(1 for x in logs.values() if x > 0), sum(1 for x in logs.values() if x < 0),
+                   statistics.fmean(base[p][2] for p in both) if both else 0.0,
+                   statistics.fmean(got[p][2] for p in both) if both else 0.0)
+
+
+@dataclass(frozen=True)
+class Ablation:
+    guide: str
+    comparison: Comparison
 
 
 class _ValuesOnly(UniformGuide):
@@ -86,7 +126,6 @@ class _Oracle(UniformGuide):
 
 def known_answers(problems: Sequence[Problem]) -> dict[str, Term]:
     """The manifests' known answers of the single-function problems, as terms, by path."""
-    from recursa.commands.bench_common import manifest_entries
     from recursa.synth.sygus import read_problem
 
     out: dict[str, Term] = {}
@@ -108,31 +147,13 @@ def known_answers(problems: Sequence[Problem]) -> dict[str, Term]:
     return out
 
 
-def _run(problems: Sequence[Problem], guide: Any, timeout_s: float) -> dict[str, tuple[SynthStatus, int, float]]:
+def _run(problems: Sequence[Problem], guide: Any, timeout_s: float) -> dict[str, Outcome]:
     out = {}
     for p in problems:
         r = solve(p, SynthOptions(timeout_s=timeout_s, guide="none" if guide.name == "none" else "reasoner"),
                   guide=guide)
         out[p.path] = (r.status, r.candidates, r.time_s)
     return out
-
-
-def _compare(name: str, base: dict[str, tuple[SynthStatus, int, float]],
-             got: dict[str, tuple[SynthStatus, int, float]]) -> Ablation:
-    ok, decided = SynthStatus.SOLVED, (SynthStatus.SOLVED, SynthStatus.INFEASIBLE)
-    both = [p for p in got if got[p][0] is ok and base[p][0] is ok]
-    big = [p for p in both if base[p][1] >= BIG]
-
-    def geo(paths: list[str]) -> float:
-        if not paths:
-            return 1.0
-        return math.exp(statistics.fmean(math.log(max(1, base[p][1]) / max(1, got[p][1])) for p in paths))
-
-    return Ablation(name, len(both), sum(1 for p in got if base[p][0] in decided and got[p][0] is not base[p][0]),
-                    geo(both), len(big), geo(big),
-                    sum(base[p][1] for p in both) / max(1, sum(got[p][1] for p in both)),
-                    statistics.fmean(got[p][2] for p in both) if both else 0.0,
-                    statistics.fmean(base[p][2] for p in both) if both else 0.0)
 
 
 def ablate(problems: Sequence[Problem], timeout_s: float = 10.0) -> list[Ablation]:
@@ -145,25 +166,28 @@ def ablate(problems: Sequence[Problem], timeout_s: float = 10.0) -> list[Ablatio
     rows = []
     try:
         guide.value_model = values
-        rows.append(_compare("reasoner (shipped: productions + values)", base, _run(problems, guide, timeout_s)))
+        rows.append(Ablation("reasoner (shipped: productions + values)", Comparison.of(base, _run(problems, guide,
+                                                                                                   timeout_s))))
         guide.value_model = None
-        rows.append(_compare("productions only", base, _run(problems, guide, timeout_s)))
+        rows.append(Ablation("productions only", Comparison.of(base, _run(problems, guide, timeout_s))))
     finally:
         guide.value_model = values
     if values is not None:
-        rows.append(_compare("values only", base, _run(problems, _ValuesOnly(values), timeout_s)))
+        rows.append(Ablation("values only", Comparison.of(base, _run(problems, _ValuesOnly(values), timeout_s))))
     answers = known_answers(problems)
     if answers:
         known = [p for p in problems if p.path in answers]
-        rows.append(_compare(f"oracle: the known answer's productions ({len(known)} files)",
-                             {p.path: base[p.path] for p in known}, _run(known, _Oracle(answers), timeout_s)))
+        rows.append(Ablation(f"oracle: the known answer's productions ({len(known)} files)",
+                             Comparison.of({p.path: base[p.path] for p in known}, _run(known, _Oracle(answers),
+                                                                                        timeout_s))))
     return rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from recursa.commands.synth import collect_sl, read
 
-    ap = argparse.ArgumentParser(prog="python -m recursa.synth.ablations", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m recursa.commands.guide_ablations",
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="+", help=".sl files or folders")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per file and configuration")
     ap.add_argument("--json", action="store_true")
@@ -174,12 +198,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     rows = ablate(problems, args.timeout)
     if args.json:
-        print(json.dumps([asdict(r) for r in rows], indent=1))
+        print(json.dumps([{"guide": r.guide, **asdict(r.comparison), "total_fewer": r.comparison.total_fewer}
+                          for r in rows], indent=1))
         return 0
     for r in rows:
-        print(f"{r.guide}: {r.both} files both solve, lost {r.lost}; {r.geo_mean_fewer:.2f}x fewer candidates per "
-              f"file, {r.geo_mean_fewer_big:.2f}x on the {r.big} with >= {BIG} unguided, {r.total_fewer:.2f}x in "
-              f"total; mean {r.mean_s:.3f} s vs {r.mean_s_unguided:.3f} s unguided")
+        c = r.comparison
+        print(f"{r.guide}: {c.both} files both solve, lost {c.lost}; {c.geo_mean_fewer:.2f}x fewer candidates per "
+              f"file, {c.geo_mean_fewer_big:.2f}x on the {c.big} with >= {BIG} unguided, {c.total_fewer:.2f}x in "
+              f"total; mean {c.mean_s_guided:.3f} s vs {c.mean_s_base:.3f} s unguided")
     return 0
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import z3
 
+from recursa.paths import TASKS_DIR
 from recursa.refine.candidates import Atom, atom_truth, atom_z3
 from recursa.refine.grammar import HeadData, generate, load_grammar
 from recursa.refine.ice import atom_implies
@@ -109,17 +110,7 @@ def test_the_grammar_proposes_unsigned_atoms_for_unsigned_variables_only():
                    for a in c.atoms)
 
 
-COUNT_UP = """extern unsigned int __VERIFIER_nondet_uint(void);
-int main(void) {
-  unsigned int n = __VERIFIER_nondet_uint();
-  unsigned int i = 0;
-  while (i < n) {
-    i++;
-  }
-  __VERIFIER_assert(i == n);
-  return 0;
-}
-"""
+COUNT_UP = (TASKS_DIR / "invariants" / "c" / "mach_u_up.c").read_text()  # the brief's unsigned count-up
 
 
 @pytest.mark.parametrize("semantics", ["machine", "math"])

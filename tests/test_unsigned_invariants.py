@@ -110,7 +110,7 @@ def test_the_grammar_proposes_unsigned_atoms_for_unsigned_variables_only():
                    for a in c.atoms)
 
 
-COUNT_UP = (TASKS_DIR / "invariants" / "c" / "mach_u_up.c").read_text()  # the brief's unsigned count-up
+COUNT_UP = (TASKS_DIR / "invariants" / "c" / "mach_u_up.c").read_text()  # i counts up to an unsigned n
 
 
 @pytest.mark.parametrize("semantics", ["machine", "math"])

@@ -60,11 +60,10 @@ def _case(g: GeneratedProblem, rng: random.Random, points: int = 10) -> _Case | 
     inputs = []
     for _ in range(points):
         inputs.append({n: (rng.getrandbits(s.width) if s.is_bv else rng.randint(-30, 30)) for n, s in fn.params})
-    subterms = [t for t in postorder(target)]
     positives: set[tuple] = set()
     try:
         outputs = [evaluate(target, env) for env in inputs]
-        for t in subterms:
+        for t in postorder(target):
             if t.sort == fn.sort:
                 positives.add(tuple(evaluate(t, env) for env in inputs))
     except (UndefinedValue, ArithmeticError):

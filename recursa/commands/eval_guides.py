@@ -75,7 +75,7 @@ def _invariants(checkpoint: str | None, programs: int, seed: int) -> dict[str, A
 
 
 def _synth(checkpoint: str | None, problems: int, seed: int) -> dict[str, Any]:
-    from recursa.paths import SYNTH_MODEL_DIR, TASKS_DIR
+    from recursa.paths import SYNTH_MODEL_DIR
     from recursa.synth.generate import generate, suite_texts
     from recursa.synth.neural import RecursaForProductionScoring
     from recursa.synth.train_guide import HELD_OUT_SEED_OFFSET, evaluate, make_example
@@ -83,7 +83,7 @@ def _synth(checkpoint: str | None, problems: int, seed: int) -> dict[str, Any]:
     model, model_dir = _load_guide(RecursaForProductionScoring, checkpoint, SYNTH_MODEL_DIR, "synth",
                                    "a synthesis guide")
     held_out_seed = seed + HELD_OUT_SEED_OFFSET
-    exclude = suite_texts(TASKS_DIR / "synthesis")
+    exclude = suite_texts()
     examples = [make_example(g) for g in generate(problems, held_out_seed, exclude=exclude)]
     return {"task": "synth", "model_dir": str(model_dir), "problems": len(examples), "seed": held_out_seed,
             **evaluate(model, examples)}

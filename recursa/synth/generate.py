@@ -285,10 +285,13 @@ def draw_points(text: str, declared: list[tuple[str, Sort]], max_points: int | N
     return tuple(out)
 
 
-def suite_texts(root: str | Path = "tasks/synthesis") -> set[str]:
-    """Whitespace-normalised texts of the suite's files (generated problems must differ from every one)."""
+def suite_texts(root: str | Path | None = None) -> set[str]:
+    """Whitespace-normalised texts of the suite's files (generated problems must differ from every one);
+    ``root`` defaults to the installed or checked-out ``tasks/synthesis``, wherever the command runs from."""
+    from recursa.paths import TASKS_DIR
+
     out: set[str] = set()
-    base = Path(root)
+    base = Path(root) if root is not None else TASKS_DIR / "synthesis"
     if base.is_dir():
         for p in base.rglob("*.sl"):
             out.add(" ".join(p.read_text(encoding="utf-8", errors="replace").split()))

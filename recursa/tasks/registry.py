@@ -13,6 +13,7 @@ import random
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from recursa.tasks import arith, listops, logic
@@ -103,27 +104,22 @@ def _listops_maker(gen: listops.ListOpsGenerator) -> ExampleMaker:
     return make
 
 
-def _arith_maker(gen: arith.ArithGenerator) -> ExampleMaker:
+def _expression_maker(gen: Any, module: ModuleType, key_syntax: str) -> ExampleMaker:
+    """Examples of a generated-expression task (``module``: :mod:`recursa.tasks.arith` or
+    :mod:`recursa.tasks.logic`, each with ``render`` and ``value_of``); the split key is the expression rendered
+    in ``key_syntax``, so every syntax of one expression lands in the same split."""
+
     def make(rng: random.Random, depth: int, syntax: str) -> tuple[str, str, int, str]:
         expr = gen.expression(rng, depth)
-        key = arith.render(expr, "python")
-        source = key if syntax == "python" else arith.render(expr, syntax)
-        return source, syntax, arith.value_of(expr), key
-    return make
-
-
-def _logic_maker(gen: logic.LogicGenerator) -> ExampleMaker:
-    def make(rng: random.Random, depth: int, syntax: str) -> tuple[str, str, int, str]:
-        expr = gen.expression(rng, depth)
-        key = logic.render(expr, "smtlib")
-        source = key if syntax == "smtlib" else logic.render(expr, syntax)
-        return source, syntax, logic.value_of(expr), key
+        key = module.render(expr, key_syntax)
+        source = key if syntax == key_syntax else module.render(expr, syntax)
+        return source, syntax, module.value_of(expr), key
     return make
 
 
 _LISTOPS = _listops_maker(listops.ListOpsGenerator())
-_ARITH = _arith_maker(arith.ArithGenerator())
-_LOGIC = _logic_maker(logic.LogicGenerator())
+_ARITH = _expression_maker(arith.ArithGenerator(), arith, "python")
+_LOGIC = _expression_maker(logic.LogicGenerator(), logic, "smtlib")
 _LOGIC_DOC = ("closed propositional formulas (and, or, not, xor, =>, ite over true/false and comparisons of "
               "digits), label 1 true / 0 false, exact depth control, balanced labels")
 _LISTOPS_DOC = "ListOps (MAX, MIN, MED, SM over digits, 2-5 arguments), exact depth control"

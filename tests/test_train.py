@@ -193,7 +193,7 @@ def test_kill_9_during_training_then_resume(tmp_path: Path) -> None:
     load_model(ckpt.latest_checkpoint(run))
 
 
-def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
+def _ddp_worker(rank: int, world: int, port: int, out: str, extra: dict | None = None) -> None:
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1",
                       MASTER_PORT=str(port))
     if rank == 1:  # rank 1 looks at the run directory late, after rank 0 could have written into it
@@ -204,8 +204,9 @@ def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
             return looked(run)
 
         ckpt.list_checkpoints = late  # type: ignore[assignment]
+    options = {**RECIPE, **(extra or {})}
     cfg = TrainConfig(task="listops", output=os.path.join(out, "run"), steps=6, checkpoint_every=3,
-                      device="cpu", **RECIPE)
+                      device="cpu", **options)
     result = train(cfg)
     torch.save(result.model.module.state_dict(), os.path.join(out, f"rank{rank}.pt"))
 
@@ -235,6 +236,32 @@ def test_ddp_two_cpu_processes_keep_identical_parameters(tmp_path: Path) -> None
     assert changed > 0  # they trained, and stayed equal
     log = read_log(tmp_path / "run")
     assert any(e.get("world_size") == 2 for e in log)
+
+
+def test_ddp_trains_the_fold_state_heads_when_a_rank_has_no_labelled_accumulator(tmp_path: Path) -> None:
+    """The width model's fold-state and MED-balance heads get gradient only from batches with such operators;
+    with two trees per rank one rank often has no MED, and DDP must still reduce every parameter."""
+    import socket
+
+    import torch.multiprocessing as mp
+
+    from recursa.tasks import listops
+
+    fold = {"fold_shape": "chain", "fold_state_classes": listops.FOLD_STATE_CLASSES,
+            "fold_state_snapped": listops.FOLD_MED_CLASS, "fold_factor_class": listops.FOLD_MED_CLASS,
+            "fold_factors": listops.MED_THRESHOLDS, "fold_factor_values": listops.MED_BALANCE_VALUES}
+    extra = {"batch_size": 2, "reasoner": {**RECIPE["reasoner"], **fold}}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mp.spawn(_ddp_worker, args=(2, port, str(tmp_path), extra), nprocs=2, join=True)
+    s0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    s1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
+    assert any(k.startswith("fold_factor_head") for k in s0)
+    for k in s0:
+        if k.startswith(("value_", "fold_centroids", "fold_counts")):
+            continue  # running statistics, per rank (see above)
+        torch.testing.assert_close(s0[k], s1[k], rtol=0, atol=0, msg=k)
 
 
 def _state_after_zero_steps(tmp_path: Path) -> dict[str, torch.Tensor]:

@@ -547,7 +547,7 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
         return self.fold_factor_embed[f.unsqueeze(0), idx].sum(1)
 
     def _fold_state_loss(self, batch: TreeBatch, node_states: torch.Tensor, fold_labels: torch.Tensor,
-                         fold_factors: torch.Tensor | None = None) -> torch.Tensor | None:
+                         fold_factors: torch.Tensor | None = None) -> torch.Tensor:
         """Cross-entropy of the chain fold's accumulators against ``fold_labels`` (one per node: the class of
         the accumulator right after that node is combined into its parent's; -100 none), plus the value
         consistency of the snapped classes; the centroids of those classes are tracked."""
@@ -555,14 +555,18 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
         graph = tree_graph(batch, cfg.rank_buckets)
         ns = graph.full()
         fold_labels = fold_labels.to(node_states.device)
+        # Every fold parameter joins the graph, with weight 0 where this batch has nothing for it: under DDP a
+        # process whose batch has no labelled accumulator (or no MED) must still hand in a gradient for each.
+        loss = 0.0 * sum(p.sum() for name, p in self.named_parameters() if name.startswith(("fold_head.",
+                                                                                            "fold_factor_")))
         wanted = fold_labels[ns.child]
         if not bool((wanted != -100).any()):
-            return None
+            return loss
         states, edges = self.recursa.block.fold_states(node_states, ns)
         y = fold_labels[ns.child[edges]]
         keep = y != -100
         states, y = states[keep], y[keep]
-        loss = cfg.fold_state_weight * F.cross_entropy(self.fold_head(states), y)
+        loss = loss + cfg.fold_state_weight * F.cross_entropy(self.fold_head(states), y)
         snapped = y < cfg.fold_state_snapped
         if bool(snapped.any()):
             if self.training:
@@ -628,9 +632,7 @@ class RecursaForTreeClassification(RecursaPreTrainedModel):
                 if tuple(fold_labels.shape) != (batch.num_nodes,):
                     raise ValueError(f"fold_labels must have shape ({batch.num_nodes},), "
                                      f"got {tuple(fold_labels.shape)}")
-                fold_loss = self._fold_state_loss(batch, out.node_states, fold_labels, fold_factors)
-                if fold_loss is not None:
-                    loss = loss + fold_loss
+                loss = loss + self._fold_state_loss(batch, out.node_states, fold_labels, fold_factors)
             if out.jac_loss is not None:
                 loss = loss + self.config.jac_reg_weight * out.jac_loss
         return RecursaOutput(loss=loss, logits=logits, node_states=out.node_states, tree_states=out.tree_states,

@@ -6,7 +6,9 @@ Every variant is trained on the same data (task, generated training split, seed)
 batch size and schedule as the full recipe (:data:`recursa.train.trainer.REASONER_DEFAULTS`), then evaluated on
 the same fresh examples of the evaluation split, with and without the value snap where the variant has one.
 Writes ``ablations.json`` (every report) and ``ABLATIONS.md`` (a table by depth) into ``--out``. Interrupted
-runs continue with ``--resume``.
+runs continue with ``--resume``. ``--recipe-from DIR`` takes the recipe row from a model already trained with
+the full recipe at the same budget (a shipped model's folder; its ``training.json`` is checked) instead of
+training it again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from recursa.tasks.metrics import EvalReport
 from recursa.tasks.registry import generate, get_task, parse_depths
 from recursa.train.checkpoint import atomic_write_text
 from recursa.train.evaluate import evaluate_dataset
+from recursa.train.logging import read_log
 from recursa.train.models import load_model
 from recursa.train.trainer import REASONER_DEFAULTS, TrainConfig, train
 
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--resume", action="store_true", help="continue interrupted runs in --work")
+    ap.add_argument("--recipe-from", metavar="DIR",
+                    help="a model folder trained with the full recipe at this budget (its training.json is checked "
+                         "against these options): evaluated as the recipe row instead of training it again")
     args = ap.parse_args(argv)
 
     wanted = [w.strip() for w in args.variants.split(",") if w.strip()]
@@ -88,23 +93,24 @@ def main(argv: list[str] | None = None) -> int:
     reports: dict[str, EvalReport] = {}
     runs: dict[str, dict[str, Any]] = {}
     for variant in (v for v in VARIANTS if v.name in wanted):
+        if variant.name == "recipe" and args.recipe_from:
+            try:
+                runs[variant.name] = recipe_run(Path(args.recipe_from), args, variant)
+            except ValueError as e:
+                print(f"error: --recipe-from {e}", file=sys.stderr)
+                return 2
+            model = load_model(args.recipe_from, "cpu")
+            _evaluate_variant(model, variant, examples, data, reports)
+            continue
         run_dir = work / variant.name.replace(" ", "-")
         cfg = TrainConfig(task=args.task, output=str(run_dir), steps=args.steps, batch_size=args.batch_size,
                           lr=args.lr, train_size=args.train_size, hidden_size=args.hidden, threads=args.threads,
                           device=args.device, checkpoint_every=500, progress=False, tensorboard=False,
                           reasoner={**REASONER_DEFAULTS, **variant.changes})
-        t0 = time.time()
         result = train(cfg, resume=args.resume and (run_dir / "latest").is_file())
         runs[variant.name] = {"run": str(result.run_dir), "changes": variant.changes, "question": variant.question,
-                              "train_seconds": round(time.time() - t0, 1), "steps": result.step}
-        model = load_model(result.checkpoint, "cpu")
-        dataset = model.dataset(examples)
-        snaps = (True, False) if model.value_snap else (False,)
-        for snap in snaps:
-            model.set_value_snap(snap)
-            name = variant.name if snap or len(snaps) == 1 else f"{variant.name}, no snap"
-            reports[name] = evaluate_dataset(model, dataset, name, data)
-            print(f"{name}: accuracy {reports[name].accuracy:.4f}", file=sys.stderr)
+                              "train_seconds": train_seconds(result.run_dir), "steps": result.step}
+        _evaluate_variant(load_model(result.checkpoint, "cpu"), variant, examples, data, reports)
     command = "python -m recursa.train.ablations " + " ".join(argv if argv is not None else sys.argv[1:])
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "ablations.json", json.dumps(
@@ -113,6 +119,61 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_text(out / "ABLATIONS.md", ablation_card(command.strip(), args, runs, reports))
     print((out / "ABLATIONS.md").read_text(encoding="utf-8"))
     return 0
+
+
+def _evaluate_variant(model: Any, variant: Variant, examples: list[Any], data: str,
+                      reports: dict[str, EvalReport]) -> None:
+    """``reports`` gains the variant's evaluation, with and without the value snap where it has one."""
+    dataset = model.dataset(examples)
+    snaps = (True, False) if model.value_snap else (False,)
+    for snap in snaps:
+        model.set_value_snap(snap)
+        name = variant.name if snap or len(snaps) == 1 else f"{variant.name}, no snap"
+        reports[name] = evaluate_dataset(model, dataset, name, data)
+        print(f"{name}: accuracy {reports[name].accuracy:.4f}", file=sys.stderr)
+
+
+def train_seconds(run_dir: Path) -> float:
+    """Training time of a run from its log, summed over the sessions an interrupted run was resumed in (each
+    session's clock starts at its ``start`` or ``resume`` event)."""
+    total = last = 0.0
+    for entry in read_log(run_dir):
+        if entry.get("event") in ("start", "resume"):
+            total, last = total + last, 0.0
+        elif "elapsed_s" in entry:
+            last = float(entry["elapsed_s"])
+    return round(total + last, 1)
+
+
+#: training options that must agree between ``--recipe-from``'s run and the variants' runs
+_BUDGET_KEYS = ("task", "steps", "batch_size", "lr", "train_size", "hidden_size", "seed", "weight_decay",
+                "warmup", "min_lr_ratio", "clip", "depths", "curriculum")
+
+
+def recipe_run(folder: Path, args: argparse.Namespace, variant: Variant) -> dict[str, Any]:
+    """The run record of a model trained with the full recipe at the variants' budget (``folder``'s
+    ``training.json``, as written by :mod:`recursa.train.default_model`); ValueError naming what differs."""
+    try:
+        info = json.loads((folder / "training.json").read_text(encoding="utf-8"))
+        cfg, run = info["config"], info["runs"]["recursa"]
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"{folder}: no readable training record ({e})") from None
+    want = {"task": args.task, "steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
+            "train_size": args.train_size, "hidden_size": args.hidden}
+    defaults = TrainConfig(task=args.task, output="")
+    for key in _BUDGET_KEYS:
+        expected = want.get(key, getattr(defaults, key))
+        if cfg.get(key) != expected:
+            raise ValueError(f"{folder}: trained with {key}={cfg.get(key)!r}, the variants with {expected!r}")
+    options = dict(cfg.get("reasoner") or {})
+    for key, value in REASONER_DEFAULTS.items():
+        if key == "snap_kinds":  # later tasks added node kinds; the ones the model snaps must be among them
+            if not set(options.get(key, [])) <= set(value):
+                raise ValueError(f"{folder}: snaps node kinds the recipe does not")
+        elif options.get(key) != value:
+            raise ValueError(f"{folder}: trained with {key}={options.get(key)!r}, the recipe has {value!r}")
+    return {"run": f"{run['run']} (the model in {folder})", "changes": variant.changes, "question": variant.question,
+            "train_seconds": run.get("train_seconds"), "steps": cfg["steps"]}
 
 
 def ablation_card(command: str, args: argparse.Namespace, runs: dict[str, dict[str, Any]],

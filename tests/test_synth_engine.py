@@ -265,6 +265,59 @@ class _NoXUnderBvor(UniformGuide):
         return {(Context(bvor, pos), x): 40.0 for pos in (0, 1)}
 
 
+class _EveryArgumentInContext(UniformGuide):
+    """Every argument position of every production has context costs (uniform ones): the compiled grammar is
+    all context copies below the start symbol, deriving the same terms as the grammar."""
+
+    name = "test-every-context"
+
+    def context_weights(self, problem, function, grammar):
+        from recursa.synth.grammar import Context
+
+        nts = {nt.name: nt for nt in grammar.nonterminals}
+        refs = _refs(grammar)
+        out = {}
+        for parent in refs:
+            prod = nts[parent.nonterminal].productions[parent.index]
+            for pos, arg in enumerate(getattr(prod, "args", ())):
+                if isinstance(arg, Var) and arg.name in nts:
+                    for child in refs:
+                        if child.nonterminal == arg.name:
+                            out[(Context(parent, pos), child)] = float(2 if child.text.startswith("(") else 1)
+        return out
+
+
+LINEAR_IN_GRAMMAR = """(set-logic LIA)
+(synth-fun f ((x Int)) Int ((S Int)) ((S Int (x 0 1 (+ S S) (- S S)))))
+(declare-var x Int)
+(constraint (= (f x) (+ (* 13 x) 101)))
+(check-synth)
+"""
+
+COMPLETE_BV = """(set-logic BV)
+(synth-fun f ((x (_ BitVec 8)) (y (_ BitVec 8))) (_ BitVec 8)
+  ((S (_ BitVec 8))) ((S (_ BitVec 8) (x y #x01 (bvand S S) (bvxor S S) (bvlshr S S) (bvadd S S)))))
+(constraint (= (f #xfb #xb7) #xd9))
+(constraint (= (f #x13 #x20) #x19))
+(constraint (= (f #x44 #x2d) #x38))
+(constraint (= (f #x17 #x67) #x3f))
+(constraint (= (f #xb0 #xfe) #xd7))
+(constraint (= (f #xff #x00) #x7f))
+(check-synth)
+"""
+
+
+@pytest.mark.parametrize("text, method", [(LINEAR_IN_GRAMMAR, "linear fit"), (COMPLETE_BV, "completed")])
+def test_context_copies_keep_the_linear_fit_and_completion_from_the_top(text: str, method: str) -> None:
+    plain_problem, plain = _solve(text)
+    problem, result = _solve(text, guide=_EveryArgumentInContext())
+    assert result.status is SynthStatus.SOLVED and _correct(problem, result)
+    if method == "linear fit":
+        assert plain.stats["method"] == result.stats["method"] == "linear fit" and result.candidates == 1
+    else:
+        assert plain.stats.get("completed_from_top") and result.stats.get("completed_from_top")
+
+
 def test_context_costs_steer_the_enumeration() -> None:
     problem, result = _solve(BV_PBE, guide=_NoXUnderBvor())
     assert result.status is SynthStatus.SOLVED and _correct(problem, result)

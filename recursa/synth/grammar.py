@@ -96,6 +96,12 @@ class CompiledGrammar:
     finite: bool = False  # no recursion among the reachable non-terminals and no (Constant S)
     sorts: dict[str, Sort] = field(default_factory=dict)
     value_model: Any = None  # the guide's recursa.synth.values.ValueModel (None: values are never delayed)
+    copies: dict[str, str] = field(default_factory=dict)  # context copy of a non-terminal -> the non-terminal
+
+    def base(self, nt: str) -> str:
+        """The grammar's own non-terminal ``nt`` stands for (itself, or what a context copy copies): a copy
+        derives the same terms at other costs."""
+        return self.copies.get(nt, nt)
 
     def value_scorer(self, examples: Any) -> Any:
         """The guide's value scorer bound to one round's ``examples`` (None without a model or demanded
@@ -333,6 +339,7 @@ def _specialise(cg: CompiledGrammar, costs: Mapping[tuple[Context, ProductionRef
                 table = by_context.get(Context(rule.ref, pos))
                 name = f"{child_nt}@{rule.ref.nonterminal}.{rule.ref.index}.{pos}"
                 if table and name not in cg.rules:
+                    cg.copies[name] = child_nt
                     cg.rules[name] = [replace(r, nt=name, cost=max(1, round(table[r.ref])) if r.ref in table
                                               else r.cost) for r in base[child_nt]]
                     cg.sorts[name] = cg.sorts[child_nt]

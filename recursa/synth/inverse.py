@@ -67,7 +67,7 @@ class Completer:
         for rule in grammar.rules[grammar.start]:
             prod = nts[rule.nt].productions[rule.ref.index]
             if not (isinstance(prod, App) and len(rule.holes) == 2 and rule.vec is not None
-                    and all(h == grammar.start for h in rule.holes)
+                    and all(grammar.base(h) == grammar.start for h in rule.holes)
                     and all(isinstance(a, Var) and a.name == grammar.start for a in prod.args)):
                 continue
             sides = _SIDES.get(prod.op)

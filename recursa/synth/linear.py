@@ -100,9 +100,9 @@ def fit_linear_in_grammar(ex: Examples, grammar: CompiledGrammar, limit: int = 4
                 leaves[("v", r.leaf.name)] = r.leaf
             elif isinstance(r.leaf, Lit):
                 leaves[("l", r.leaf.value)] = r.leaf
-        elif r.holes == (start, start) and r.ref.text.startswith("(+ "):
+        elif tuple(map(grammar.base, r.holes)) == (start, start) and r.ref.text.startswith("(+ "):
             plus = r
-        elif r.holes == (start, start) and r.ref.text.startswith("(- "):
+        elif tuple(map(grammar.base, r.holes)) == (start, start) and r.ref.text.startswith("(- "):
             minus = r
     if plus is None or minus is None or ("l", 1) not in leaves:
         return None

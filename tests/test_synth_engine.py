@@ -4,6 +4,7 @@ infeasibility is claimed only when proved, a timeout is kept, and a wrong candid
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from sygus_examples import INV, MAX3
@@ -316,6 +317,35 @@ def test_context_copies_keep_the_linear_fit_and_completion_from_the_top(text: st
         assert plain.stats["method"] == result.stats["method"] == "linear fit" and result.candidates == 1
     else:
         assert plain.stats.get("completed_from_top") and result.stats.get("completed_from_top")
+
+
+class _ScatteredContexts(_EveryArgumentInContext):
+    """Context costs from 1 to 4 scattered over the (parent, position, child) triples: views of one bank with
+    different extra costs per root rule."""
+
+    name = "test-scattered-contexts"
+
+    def context_weights(self, problem, function, grammar):
+        import zlib
+
+        return {key: float(1 + zlib.crc32(f"{key[0]}{key[1]}".encode()) % 4)
+                for key in super().context_weights(problem, function, grammar)}
+
+
+SUITE = Path(__file__).resolve().parent.parent / "tasks" / "synthesis"
+
+
+@pytest.mark.parametrize("name", ["bv/finite_clear_lowest_16.sl", "clia/max2_finite.sl", "clia/sign_finite.sl",
+                                  "lia/finite_no_sum.sl", "lia/finite_one_add.sl", "pbe_lia/pbe_finite.sl",
+                                  "clia/max3.sl", "bv/swap_nibbles_8.sl"])
+def test_context_costs_keep_every_verdict_and_exhaustion_proof(name: str) -> None:
+    problem = read_problem(str(SUITE / name))
+    plain = engine.solve(problem, SynthOptions(timeout_s=30))
+    scattered = engine.solve(problem, SynthOptions(timeout_s=30), guide=_ScatteredContexts())
+    assert plain.status is scattered.status, (plain.message, scattered.message)
+    assert (scattered.status is SynthStatus.INFEASIBLE) == ("finite" in name)
+    if scattered.status is SynthStatus.SOLVED:
+        assert _correct(problem, scattered)
 
 
 def test_context_costs_steer_the_enumeration() -> None:

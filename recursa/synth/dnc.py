@@ -123,7 +123,7 @@ def divide_and_conquer(grammar: CompiledGrammar, ite: Rule, examples: Examples,
                        definitions: Mapping[str, Callable], budget: Budget, max_cost: int = 0) -> DncOutcome:
     """One CEGIS round of divide and conquer on the current points."""
     ite_index = grammar.rules[grammar.start].index(ite)
-    pred_nt = ite.holes[0]
+    pred_nt = grammar.base(ite.holes[0])  # a context copy is a view: its terms are made as its non-terminal's
     en = Enumerator(grammar, examples.input_envs(), definitions, budget,
                     skip=frozenset({(grammar.start, ite_index)}), max_cost=max_cost,
                     scorer=grammar.value_scorer(examples))

@@ -91,6 +91,18 @@ class Enumerator:
         self.top_cost = 0  # highest cost at which some non-terminal has a term
         self.scorer = scorer  # a recursa.synth.values.ValueScorer, or None
         self.pending: dict[str, dict[int, list[Entry]]] = {nt: {} for nt in grammar.rules}  # delayed entries
+        # context copies are views of their non-terminal's bank: a term whose root is rule i costs deltas[i] more
+        # (copies that price alike share one view; a copy with no extra cost is its non-terminal's own levels)
+        self.views: dict[str, list[tuple[str, list[int]]]] = {}
+        first: dict[tuple[str, tuple[int, ...]], str] = {}
+        for copy, of in grammar.copies.items():
+            deltas = grammar.deltas[copy]
+            same = of if not any(deltas) else first.setdefault((of, tuple(deltas)), copy)
+            if same != copy:
+                self.levels[copy] = self.levels[same]
+            else:
+                self.views.setdefault(of, []).append((copy, deltas))
+        self.max_delta = max((d for ds in grammar.deltas.values() for d in ds), default=0)
 
     def release(self) -> None:
         """Drop the bank without making the caller wait for it.
@@ -123,24 +135,31 @@ class Enumerator:
             c = self.cost
             if self.max_cost and c > self.max_cost:
                 return
-            if c > self.top_cost * self.max_arity + self.max_rule_cost and not any(self.pending.values()):
+            if (c > self.top_cost * self.max_arity + self.max_rule_cost + self.max_delta
+                    and not any(self.pending.values())):
                 # Saturated: every combination of the banked terms costs less than c and was tried, so the
                 # bank holds every behaviour the grammar has on these points (finite grammars always end here).
                 self.exhausted = True
                 return
             for nt, rules in self.g.rules.items():
+                if nt in self.g.copies:
+                    continue  # a view, filled below as its non-terminal's terms are made
                 bucket: list[Entry] = []
+                views = self.views.get(nt, ())
                 for idx, rule in enumerate(rules):
                     if (nt, idx) in self.skip or rule.cost > c:
                         continue
                     for term, vec in self._expand(rule, c):
                         bucket.append((vec, term))
+                        for view, deltas in views:  # same level or later: parents read levels below c only
+                            self.levels[view].setdefault(c + deltas[idx], []).append((vec, term))
+                            self.top_cost = max(self.top_cost, c + deltas[idx])
                         yield nt, c, term, vec
                 if self.scorer is not None:
                     bucket = self._delay(nt, bucket, c)
                 if bucket:
                     self.levels[nt][c] = bucket
-                    self.top_cost = c
+                    self.top_cost = max(self.top_cost, c)
 
     def _delay(self, nt: str, bucket: list[Entry], c: int) -> list[Entry]:
         """The entries stored at level ``c``: this level's undelayed ones and those delayed to it earlier."""

@@ -97,6 +97,7 @@ class CompiledGrammar:
     sorts: dict[str, Sort] = field(default_factory=dict)
     value_model: Any = None  # the guide's recursa.synth.values.ValueModel (None: values are never delayed)
     copies: dict[str, str] = field(default_factory=dict)  # context copy of a non-terminal -> the non-terminal
+    deltas: dict[str, list[int]] = field(default_factory=dict)  # copy -> extra cost of a term by its root rule
 
     def base(self, nt: str) -> str:
         """The grammar's own non-terminal ``nt`` stands for (itself, or what a context copy copies): a copy
@@ -323,22 +324,33 @@ def compile_grammar(problem: Problem, fn: SynthFun, guide: Guide | None = None,
 
 
 def _specialise(cg: CompiledGrammar, costs: Mapping[tuple[Context, ProductionRef], float]) -> None:
-    """Give each argument position that has context costs its own copy of the child non-terminal, with those
-    costs (a grammar annotated with its parent production, as in a parent-conditioned probabilistic grammar).
-    A copy's rules keep their production refs, so their own argument positions find their contexts too."""
+    """Context costs (a grammar annotated with its parent production, as in a parent-conditioned probabilistic
+    grammar): each argument position of a non-terminal that has context costs anywhere gets its own copy of
+    that non-terminal, with the costs of its context (a position without a table keeps the plain costs).
+
+    A copy is not enumerated on its own: it derives the same terms as the non-terminal it copies, and only the
+    cost of a term's root production depends on the context. So the non-terminal's rules cost the least they
+    cost in any of its contexts, its one bank is built at those costs, and each copy is a view of that bank in
+    which a term whose root is rule ``i`` costs ``deltas[copy][i]`` more (:class:`recursa.synth.enumerate.
+    Enumerator`). A copy's rules keep their production refs, so their own argument positions find their
+    contexts too."""
     if not costs:
         return
     by_context: dict[Context, dict[ProductionRef, float]] = {}
     for (context, child), w in costs.items():
         by_context.setdefault(context, {})[child] = w
     base = {nt: list(rules) for nt, rules in cg.rules.items()}
-    # Pass 1: one copy of the child non-terminal per argument position that has context costs.
+    copied = {child_nt for rules in base.values() for rule in rules for pos, child_nt in enumerate(rule.holes)
+              if Context(rule.ref, pos) in by_context}
+    # Pass 1: one copy of the child non-terminal per argument position, where that non-terminal has contexts.
     for rules in base.values():
         for rule in rules:
             for pos, child_nt in enumerate(rule.holes):
-                table = by_context.get(Context(rule.ref, pos))
+                if child_nt not in copied:
+                    continue
+                table = by_context.get(Context(rule.ref, pos), {})
                 name = f"{child_nt}@{rule.ref.nonterminal}.{rule.ref.index}.{pos}"
-                if table and name not in cg.rules:
+                if name not in cg.rules:
                     cg.copies[name] = child_nt
                     cg.rules[name] = [replace(r, nt=name, cost=max(1, round(table[r.ref])) if r.ref in table
                                               else r.cost) for r in base[child_nt]]
@@ -346,11 +358,22 @@ def _specialise(cg: CompiledGrammar, costs: Mapping[tuple[Context, ProductionRef
     # Pass 2: every rule (copies too, so nested uses keep their context) points its holes at the copies.
     for rules in cg.rules.values():
         for rule in rules:
-            holes = tuple(f"{h}@{rule.ref.nonterminal}.{rule.ref.index}.{pos}"
-                          if Context(rule.ref, pos) in by_context else h for pos, h in enumerate(rule.holes))
+            holes = tuple(f"{h}@{rule.ref.nonterminal}.{rule.ref.index}.{pos}" if h in copied else h
+                          for pos, h in enumerate(rule.holes))
             rule.holes = holes
+    # Pass 3: the shared bank at the least cost of each rule, and each copy's extra cost per rule.
+    for nt in copied:
+        views = [name for name, of in cg.copies.items() if of == nt]
+        for i, rule in enumerate(cg.rules[nt]):
+            rule.cost = min([rule.cost] + [cg.rules[v][i].cost for v in views])
+        for v in views:
+            cg.deltas[v] = [r.cost - b.cost for r, b in zip(cg.rules[v], cg.rules[nt])]
+    # Two argument positions whose views price alike still build each unordered pair once.
+    for rules in cg.rules.values():
+        for rule in rules:
             if rule.commutative and rule.holes[0] != rule.holes[1]:
-                rule.commutative = False  # the two positions now cost differently
+                a, b = rule.holes
+                rule.commutative = cg.base(a) == cg.base(b) and cg.deltas.get(a) == cg.deltas.get(b)
 
 
 def _grammar_constants(problem: Problem, grammar: Grammar, sort: Sort) -> list[int | bool]:

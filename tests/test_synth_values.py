@@ -258,8 +258,28 @@ def test_the_oracle_row_prices_productions_from_the_manifest_answer(tmp_path: Pa
 
     assert to_smtlib(known_answers([problem])[problem.path]) == answer.split("(_ BitVec 8) ")[-1][:-1]
     rows = ablate([problem], timeout_s=20)
-    oracle = rows[-1]
+    oracle, context = rows[-2:]
     assert oracle.guide.startswith("oracle") and oracle.comparison.both == 1 and oracle.comparison.geo_mean_fewer > 1.0
+    assert context.guide.startswith("context oracle") and context.comparison.both == 1
+    assert context.comparison.geo_mean_fewer > oracle.comparison.geo_mean_fewer  # (bvlshr (bvxor ..) #x01) is told
+
+
+def test_the_context_oracle_prices_each_argument_position_from_the_answer() -> None:
+    from recursa.commands.guide_ablations import _ContextOracle
+    from recursa.synth.grammar import compile_grammar
+
+    problem = read_problem("avg.sl", AVG_FLOOR)
+    body = read_problem("k.sl", AVG_FLOOR.replace("(check-synth)", "") + "(define-fun k ((x (_ BitVec 8)) "
+                        "(y (_ BitVec 8))) (_ BitVec 8) (bvlshr (bvxor x y) #x01))").definitions["k"].body
+    oracle = _ContextOracle({problem.path: body})
+    fn = problem.functions[0]
+    costs = {(c.parent.text, c.position, child.text): w for (c, child), w in
+             oracle.context_weights(problem, fn, fn.grammar).items()}
+    assert costs[("(bvlshr S S)", 0, "(bvxor S S)")] == 1 and costs[("(bvlshr S S)", 0, "(bvand S S)")] == 4
+    assert costs[("(bvlshr S S)", 1, "#x01")] == 1 and costs[("(bvlshr S S)", 1, "x")] == 4
+    assert costs[("(bvxor S S)", 0, "x")] == 1 and not any(p == "(bvadd S S)" for p, _, _ in costs)
+    cg = compile_grammar(problem, fn, guide=oracle)
+    assert cg.copies and all(min(ds) >= 0 for ds in cg.deltas.values()) and any(map(any, cg.deltas.values()))
 
 
 def test_bit_vectors_wider_than_64_bits_are_solved_without_the_scorer() -> None:

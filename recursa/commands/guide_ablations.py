@@ -9,7 +9,10 @@ of totals, problems lost (answered unguided, not guided) and the mean time per f
 
 A fourth row, the *oracle*, is a bound for guidance of this form: each production costs its size if the known
 answer in the folder's ``manifest.jsonl`` uses its operator or leaf, and three more otherwise (the learned
-guide's largest penalty), on the single-function files that have a known answer.
+guide's largest penalty), on the single-function files that have a known answer. A fifth, the *context
+oracle*, bounds guidance by context (a production's cost as the argument of each parent production, as a
+guide with a context head gives): the same, and besides, as argument ``i`` of a parent operator the known
+answer uses, a production costs three more unless the answer has it there.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from recursa.commands.bench_common import manifest_entries
-from recursa.symbolic.terms import App, Term, postorder, to_smtlib
+from recursa.symbolic.terms import App, Term, Var, postorder, to_smtlib
 from recursa.synth.engine import solve
-from recursa.synth.grammar import ProductionRef, UniformGuide
+from recursa.synth.grammar import Context, ProductionRef, UniformGuide
 from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, Problem, SynthFun, SynthOptions, SynthStatus
 
 BIG = 1000  # "search is large": the unguided search needs at least this many candidates
@@ -124,6 +127,49 @@ class _Oracle(UniformGuide):
         return out
 
 
+class _ContextOracle(_Oracle):
+    """:class:`_Oracle`, and costs by context: as argument ``i`` of an operator the known answer uses, a
+    production costs its size if the answer has it there, ``extra`` more otherwise."""
+
+    name = "context oracle"
+
+    def context_weights(self, problem: Problem, function: SynthFun, grammar: Grammar
+                        ) -> dict[tuple[Context, ProductionRef], float]:
+        from recursa.synth.neural import _size
+
+        body = self.answers.get(problem.path)
+        if body is None:
+            return {}
+        used: dict[tuple[str, int, int], set[tuple]] = {}
+        for node in postorder(body):
+            if isinstance(node, App):
+                for i, arg in enumerate(node.args):
+                    used.setdefault((node.op, len(node.args), i), set()).add(_shape(arg))
+        nts = {nt.name: nt for nt in grammar.nonterminals}
+        out: dict[tuple[Context, ProductionRef], float] = {}
+        for nt in grammar.nonterminals:
+            for index, prod in enumerate(nt.productions):
+                if not (isinstance(prod, App) and all(isinstance(a, Var) and a.name in nts for a in prod.args)):
+                    continue  # operators applied to non-terminals only: their argument i is the answer's
+                parent = ProductionRef(nt.name, index, to_smtlib(prod))
+                for pos, arg in enumerate(prod.args):
+                    there = used.get((prod.op, len(prod.args), pos))
+                    if there is None:
+                        continue
+                    child_nt = nts[arg.name]  # type: ignore[union-attr]
+                    for ci, child in enumerate(child_nt.productions):
+                        if isinstance(child, (AnyConstant, AnyVariable)):
+                            continue
+                        cost = _size(child, nts) + (0 if _shape(child) in there else self.extra)
+                        out[(Context(parent, pos), ProductionRef(child_nt.name, ci, to_smtlib(child)))] = float(cost)
+        return out
+
+
+def _shape(term: Term) -> tuple:
+    """An operator by name and arity, a leaf by its text."""
+    return ("op", term.op, len(term.args)) if isinstance(term, App) else ("leaf", to_smtlib(term))
+
+
 def known_answers(problems: Sequence[Problem]) -> dict[str, Term]:
     """The manifests' known answers of the single-function problems, as terms, by path."""
     from recursa.synth.sygus import read_problem
@@ -177,9 +223,11 @@ def ablate(problems: Sequence[Problem], timeout_s: float = 10.0) -> list[Ablatio
     answers = known_answers(problems)
     if answers:
         known = [p for p in problems if p.path in answers]
+        known_base = {p.path: base[p.path] for p in known}
         rows.append(Ablation(f"oracle: the known answer's productions ({len(known)} files)",
-                             Comparison.of({p.path: base[p.path] for p in known}, _run(known, _Oracle(answers),
-                                                                                        timeout_s))))
+                             Comparison.of(known_base, _run(known, _Oracle(answers), timeout_s))))
+        rows.append(Ablation(f"context oracle: the same, by parent and position ({len(known)} files)",
+                             Comparison.of(known_base, _run(known, _ContextOracle(answers), timeout_s))))
     return rows
 
 

@@ -73,7 +73,7 @@ def train(ctx: click.Context, task: str, output: str | None, settings: tuple[str
         _train_invariants(ctx, output, resume, options)
         return
     if task == "synth":
-        _train_synth(ctx, output, resume, options)
+        _train_synth(ctx, output, resume, options, settings)
         return
     if task == "synth-values":
         _train_synth_values(ctx, output, resume, options)
@@ -167,7 +167,12 @@ def _train_synth_values(ctx: click.Context, output: str | None, resume: bool, op
     click.echo(json.dumps({k: v for k, v in meta.items() if k != "grid"}))
 
 
-def _train_synth(ctx: click.Context, output: str | None, resume: bool, options: dict[str, Any]) -> None:
+#: ``recursa train synth --set KEY=VALUE`` keys (recursa.synth.train_guide.train's options)
+_SYNTH_SETTINGS = ("context_head",)
+
+
+def _train_synth(ctx: click.Context, output: str | None, resume: bool, options: dict[str, Any],
+                 settings: tuple[str, ...] = ()) -> None:
     """Hand ``recursa train synth`` to the synthesis guide's trainer (recursa.synth.train_guide), with the
     options given on the command line that it takes (--steps, --train-size, --seed, --batch-size, --lr, ...)."""
     if resume:
@@ -177,6 +182,11 @@ def _train_synth(ctx: click.Context, output: str | None, resume: bool, options: 
     accepted = inspect.signature(train_guide).parameters
     given = {k: v for k, v in options.items()
              if k in accepted and ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
+    for key, value in parse_set_options(settings).items():
+        if key not in _SYNTH_SETTINGS:
+            raise InputError(f"recursa train synth: --set {key} is not a guide option (known: "
+                             f"{', '.join(_SYNTH_SETTINGS)})")
+        given[key] = value
     try:
         result = train_guide(output=output or "runs/synth-guide", **given)
     except KeyboardInterrupt:

@@ -45,9 +45,15 @@ class GeneratedProblem:
     target: str
     labels: tuple[tuple[str, str, int], ...]  # (non-terminal, production text, uses)
     points: tuple[tuple[tuple[str, int | bool], ...], ...] = ()  # CEGIS-style points (logical specs only)
+    # (parent non-terminal, parent production text, argument position, child non-terminal, child production
+    # text, uses): the target's derivation, production by production in the context it is used in
+    contexts: tuple[tuple[str, str, int, str, str, int], ...] = ()
 
     def label_counts(self) -> dict[tuple[str, str], int]:
         return {(nt, text): n for nt, text, n in self.labels}
+
+    def context_counts(self) -> dict[tuple[str, str, int, str, str], int]:
+        return {row[:5]: row[5] for row in self.contexts}
 
     def point_envs(self) -> list[dict[str, int | bool]]:
         """The points as ``{variable: value}`` (what :func:`recursa.synth.neural.spec_text` takes)."""
@@ -105,17 +111,28 @@ def _grammar_text(rng: random.Random, kind: str, params: list[str], width: int) 
 
 
 def _draw(rng: random.Random, grammar: Grammar, params: list[tuple[str, Sort]], max_depth: int,
-          need_ite: bool) -> tuple[Term, Counter]:
-    """A random term of ``grammar`` (top-down, depth-bounded) and the productions it used."""
+          need_ite: bool) -> tuple[Term, Counter, Counter, str]:
+    """A random term of ``grammar`` (top-down, depth-bounded), the productions it used, the same by context
+    ((parent non-terminal, parent production, position, child non-terminal, child production): uses) and the
+    root's production."""
     nts = {nt.name: nt for nt in grammar.nonterminals}
     used: Counter = Counter()
+    contexts: Counter = Counter()
+    root: list[str] = []
+
+    def note(name: str, text: str, parent: tuple[str, str, int] | None) -> None:
+        used[(name, text)] += 1
+        if parent is None:
+            root.append(text)
+        else:
+            contexts[(*parent, name, text)] += 1
 
     def leafy(nt: NonTerminal) -> list[int]:
         return [i for i, p in enumerate(nt.productions) if not _number_holes(p, nts)[1]
                 if not isinstance(p, (AnyConstant, AnyVariable))] + \
             [i for i, p in enumerate(nt.productions) if isinstance(p, (AnyConstant, AnyVariable))]
 
-    def draw(name: str, depth: int) -> Term:  # depth <= max_depth (at most 5): bounded recursion
+    def draw(name: str, depth: int, parent: tuple[str, str, int] | None = None) -> Term:  # depth <= 5
         nt = nts[name]
         choices = list(range(len(nt.productions)))
         leaves = leafy(nt)
@@ -130,26 +147,28 @@ def _draw(rng: random.Random, grammar: Grammar, params: list[tuple[str, Sort]], 
         i = rng.choice(choices)
         prod = nt.productions[i]
         if isinstance(prod, AnyConstant):
-            used[(name, f"(Constant {prod.sort})")] += 1
+            note(name, f"(Constant {prod.sort})", parent)
             if prod.sort == BOOL:
                 return Lit(rng.random() < 0.5, BOOL)
             return Lit(rng.choice([0, 1, 2, 3, rng.randint(-5, 10)]) % ((1 << prod.sort.width) if prod.sort.is_bv
                                                                        else 1 << 62), prod.sort)
         if isinstance(prod, AnyVariable):
-            used[(name, f"(Variable {prod.sort})")] += 1
+            note(name, f"(Variable {prod.sort})", parent)
             names = [p for p, s in params if s == prod.sort]
             if not names:
                 raise _Reject
             return Var(rng.choice(names), prod.sort)
-        used[(name, to_smtlib(prod))] += 1
+        text = to_smtlib(prod)
+        note(name, text, parent)
         template, holes = _number_holes(prod, nts)
         if not holes:
             return prod
         if depth >= max_depth + 2:
             raise _Reject
-        return _substitute(template, [draw(h, depth + 1) for h in holes])
+        return _substitute(template, [draw(h, depth + 1, (name, text, i)) for i, h in enumerate(holes)])
 
-    return draw(grammar.start.name, 0), used
+    term = draw(grammar.start.name, 0)
+    return term, used, contexts, root[0]
 
 
 def _linear_form(target: Term, names: list[str]) -> tuple[dict[str, int], int] | None:
@@ -200,15 +219,18 @@ def generate_one(rng: random.Random, kind: str) -> GeneratedProblem:
     fn = skeleton.functions[0]
     grammar = fn.grammar or default_grammar(skeleton, fn)
     typed = [(nm, sort) for nm in names]
-    target, used = _draw(rng, grammar, typed, rng.randint(2, 4), need_ite=(kind == "clia"))
+    target, used, contexts, root = _draw(rng, grammar, typed, rng.randint(2, 4), need_ite=(kind == "clia"))
     if kind == "clia" and not (isinstance(target, App) and target.op == "ite"):
         raise _Reject
     if not grammar_text and kind in ("lia", "clia") and rng.random() < 0.4:
         # a constant outside {0, 1}: the default grammar of the finished problem takes it from the spec
         c = rng.choice([2, 3, 4, 5, 7, 10, -1, -2])
         target = App("+", (target, Lit(c, INT)), INT) if c > 0 else App("-", (target, Lit(-c, INT)), INT)
-        used[("S", "(+ S S)" if c > 0 else "(- S S)")] += 1
+        top = "(+ S S)" if c > 0 else "(- S S)"
+        used[("S", top)] += 1
         used[("S", _int_lit(abs(c)))] += 1
+        contexts[("S", top, 0, "S", root)] += 1
+        contexts[("S", top, 1, "S", _int_lit(abs(c)))] += 1
     call = f"(f {' '.join(names)})"
     body = to_smtlib(target)
     if kind in ("pbe_lia", "bv_pbe") or (kind == "bv" and rng.random() < 0.5):
@@ -250,7 +272,8 @@ def generate_one(rng: random.Random, kind: str) -> GeneratedProblem:
     text = head + spec + "\n(check-synth)\n"
     labels = tuple(sorted((nt, t, c) for (nt, t), c in used.items()))
     points = draw_points(text, typed) if "(declare-var" in spec else ()
-    return GeneratedProblem(text=text, kind=kind, target=body, labels=labels, points=points)
+    return GeneratedProblem(text=text, kind=kind, target=body, labels=labels, points=points,
+                            contexts=tuple(sorted((*k, n) for k, n in contexts.items())))
 
 
 #: At most this many points per problem: ``recursa.synth.neural.MAX_POINTS``, the most the guide reads (a test checks).

@@ -54,6 +54,7 @@ POINTS_ENV = "RECURSA_SYNTH_GUIDE_POINTS"
 OP_BUCKETS = 512
 CONST_FEATURES = 6
 KINDS = ("op", "template", "variable", "literal", "any-constant", "any-variable")
+MAX_POSITIONS = 4  # argument positions the context head tells apart (later ones share the last)
 
 
 class ModelMissing(RuntimeError):
@@ -70,6 +71,7 @@ class SynthGuideConfig(RecursaConfig):
     max_extra: int = 3
     price_leaves: bool = True  # False: parameters and literals keep their uniform cost (only operators move)
     read_points: bool = False  # trained on specs with counterexample points appended: the guide reads them
+    context_head: bool = False  # also scores each production as the argument of each parent production
 
 
 @dataclass
@@ -103,6 +105,30 @@ class ProductionTensors:
     def to(self, device: torch.device | str) -> ProductionTensors:
         kw = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in self.__dict__.items()}
         return ProductionTensors(**kw)
+
+
+@dataclass
+class ContextFeatures:
+    """Every (parent production, argument position, child production) of one problem's grammar, indexing its
+    :class:`ProductionFeatures`: a child's probability is scored within each context (a parent-conditioned
+    grammar, as in Euphony), one softmax group per (parent, position)."""
+
+    parent: list[int] = field(default_factory=list)
+    position: list[int] = field(default_factory=list)
+    child: list[int] = field(default_factory=list)
+    group: list[int] = field(default_factory=list)
+    contexts: list[Context] = field(default_factory=list)  # per group
+
+
+@dataclass
+class ContextTensors:
+    """:class:`ContextFeatures` of several problems, indexing their batched :class:`ProductionTensors`."""
+
+    parent: torch.Tensor
+    position: torch.Tensor
+    child: torch.Tensor
+    group: torch.Tensor
+    num_groups: int
 
 
 def _bucket(text: str) -> int:
@@ -285,6 +311,50 @@ def production_features(fn: SynthFun, grammar: Grammar) -> ProductionFeatures:
     return pf
 
 
+def context_features(grammar: Grammar, pf: ProductionFeatures) -> ContextFeatures:
+    """The contexts of ``grammar``: each hole of each production (left to right, as the grammar compiler numbers
+    them), with every production of the hole's non-terminal."""
+    nts = {nt.name: nt for nt in grammar.nonterminals}
+    by_nt: dict[str, list[int]] = {}
+    for j, ref in enumerate(pf.refs):
+        by_nt.setdefault(ref.nonterminal, []).append(j)
+    cf = ContextFeatures()
+    for j, ref in enumerate(pf.refs):
+        prod = nts[ref.nonterminal].productions[ref.index]
+        if isinstance(prod, (AnyConstant, AnyVariable)):
+            continue
+        for pos, hole in enumerate(_number_holes(prod, nts)[1]):
+            g = len(cf.contexts)
+            cf.contexts.append(Context(ref, pos))
+            for c in by_nt.get(hole, ()):
+                cf.parent.append(j)
+                cf.position.append(min(pos, MAX_POSITIONS - 1))
+                cf.child.append(c)
+                cf.group.append(g)
+    return cf
+
+
+def batch_contexts(items: Sequence[ContextFeatures], sizes: Sequence[int]) -> ContextTensors:
+    """Index tensors for ``items``; ``sizes[t]``: how many productions problem ``t`` has in the batch."""
+    parent: list[int] = []
+    position: list[int] = []
+    child: list[int] = []
+    group: list[int] = []
+    offset = g0 = 0
+    for cf, size in zip(items, sizes):
+        parent.extend(offset + j for j in cf.parent)
+        child.extend(offset + j for j in cf.child)
+        position.extend(cf.position)
+        group.extend(g0 + g for g in cf.group)
+        offset += size
+        g0 += len(cf.contexts)
+
+    def lt(x: list[int]) -> torch.Tensor:
+        return torch.tensor(x, dtype=torch.long)
+
+    return ContextTensors(lt(parent), lt(position), lt(child), lt(group), g0)
+
+
 def batch_productions(batch: TreeBatch, items: Sequence[ProductionFeatures],
                       spec_bytes: Sequence[int | None] | None = None) -> ProductionTensors:
     """Index tensors for ``items`` (item ``t`` belongs to tree ``t`` of ``batch``).
@@ -360,6 +430,10 @@ class RecursaForProductionScoring(RecursaPreTrainedModel):
         self.occ_proj = nn.Linear(2 * d + 2, f)
         self.spec_proj = nn.Linear(2 * d, f)
         self.score = nn.Sequential(nn.Linear(3 * f, f), nn.GELU(), nn.Linear(f, f), nn.GELU(), nn.Linear(f, 1))
+        if getattr(config, "context_head", False):
+            self.pos_emb = nn.Embedding(MAX_POSITIONS, f)
+            self.ctx_score = nn.Sequential(nn.Linear(4 * f, f), nn.GELU(), nn.Linear(f, f), nn.GELU(),
+                                           nn.Linear(f, 1))
         self.post_init()
 
     def forward(self, batch: TreeBatch, prods: ProductionTensors, z0: torch.Tensor | None = None
@@ -369,6 +443,25 @@ class RecursaForProductionScoring(RecursaPreTrainedModel):
         return self.log_probs(batch, out.node_states, prods), out.node_states, out.stats
 
     def log_probs(self, batch: TreeBatch, z: torch.Tensor, prods: ProductionTensors) -> torch.Tensor:
+        prod_vec, spec_vec = self._vectors(batch, z, prods)
+        logits = self.score(torch.cat([prod_vec, spec_vec, prod_vec * spec_vec], dim=1)).squeeze(1)
+        return group_log_softmax(logits, prods.group, prods.num_groups)
+
+    def context_log_probs(self, batch: TreeBatch, z: torch.Tensor, prods: ProductionTensors, ctx: ContextTensors
+                          ) -> torch.Tensor:
+        """``log p`` of each child production within its (parent production, position) context; the
+        context-free logit plus what the context head adds (so without evidence it stays the same)."""
+        prod_vec, spec_vec = self._vectors(batch, z, prods)
+        base = self.score(torch.cat([prod_vec, spec_vec, prod_vec * spec_vec], dim=1)).squeeze(1)
+        child = prod_vec[ctx.child]
+        parent = prod_vec[ctx.parent] + self.pos_emb(ctx.position)
+        logits = base[ctx.child] + self.ctx_score(
+            torch.cat([child, parent, spec_vec[ctx.child], child * parent], dim=1)).squeeze(1)
+        return group_log_softmax(logits, ctx.group, ctx.num_groups)
+
+    def _vectors(self, batch: TreeBatch, z: torch.Tensor, prods: ProductionTensors
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per production: its own vector and its problem's spec vector."""
         d = z.shape[1]
         n_trees = batch.num_trees
         # the spec: its root state and the mean of all its states (the spec's own nodes: points left out)
@@ -396,8 +489,22 @@ class RecursaForProductionScoring(RecursaPreTrainedModel):
             occ[:, 2 * d + 1] = torch.log1p(count) / 3.0
         prod_vec = (self.op_emb(prods.op) + self.kind_emb(prods.kind) + self.sort_emb(prods.sort)
                     + self.scalar_proj(prods.scalars.to(z.dtype)) + self.occ_proj(occ))
-        logits = self.score(torch.cat([prod_vec, spec_vec, prod_vec * spec_vec], dim=1)).squeeze(1)
-        return group_log_softmax(logits, prods.group, prods.num_groups)
+        return prod_vec, spec_vec
+
+
+def context_targets(pf: ProductionFeatures, cf: ContextFeatures,
+                    counts: Mapping[tuple[str, str, int, str, str], int]) -> list[float]:
+    """Per (context, child) row, the child's share of the target's uses of that context (all 0 in a context
+    the target never uses)."""
+    raw = []
+    for j, c, g in zip(cf.parent, cf.child, cf.group):
+        parent, child = pf.refs[j], pf.refs[c]
+        key = (parent.nonterminal, parent.text, cf.contexts[g].position, child.nonterminal, child.text)
+        raw.append(float(counts.get(key, 0)))
+    totals: dict[int, float] = {}
+    for g, x in zip(cf.group, raw):
+        totals[g] = totals.get(g, 0.0) + x
+    return [x / totals[g] if totals[g] else 0.0 for g, x in zip(cf.group, raw)]
 
 
 def label_targets(pf: ProductionFeatures, counts: Mapping[tuple[str, str], int]) -> list[float]:
@@ -417,6 +524,7 @@ class _Encoded:
     iterations: int
     node_evals: int
     seconds: float
+    context_weights: dict[tuple[Context, ProductionRef], float] = field(default_factory=dict)
 
 
 @dataclass
@@ -589,6 +697,8 @@ class ReasonerGuide:
             return hit
         t0 = time.perf_counter()
         pf = production_features(function, grammar)
+        cf = context_features(grammar, pf) if getattr(self.config, "context_head", False) else None
+        ctx_logp: list[float] = []
         data = text.encode()
         spec_end = len(base.encode()) if points else None
         before = torch.get_num_threads()
@@ -626,6 +736,9 @@ class ReasonerGuide:
                         iters, evals = _iterations(stats), int(getattr(stats, "node_evals", 0) or 0)
                     self._remember(_TreeState(data, batch, z.detach()))
                 self._last[base] = data
+                if cf is not None:
+                    ctx = batch_contexts([cf], [len(pf.refs)])
+                    ctx_logp = self.model.context_log_probs(batch, z, prods, ctx).tolist()
         finally:
             torch.set_num_threads(before)
         logp_list = logp.tolist()
@@ -643,7 +756,8 @@ class ReasonerGuide:
             if not leaves and not _has_holes(nts[ref.nonterminal].productions[ref.index], nts):
                 extra = 0
             weights[ref] = float(_size(nts[ref.nonterminal].productions[ref.index], nts) + extra)
-        enc = _Encoded(weights, log_probs, iters, evals, time.perf_counter() - t0 - measure_s)
+        enc = _Encoded(weights, log_probs, iters, evals, time.perf_counter() - t0 - measure_s,
+                       self._context_costs(cf, pf, ctx_logp, weights, nts) if cf is not None else {})
         self._cache[key] = enc
         self.stats.encodings += 1
         self.stats.iterations += iters
@@ -656,6 +770,31 @@ class ReasonerGuide:
             self.stats.warm_iterations_saved += warm.cold_iterations - warm.warm_iterations
             self.stats.warm_node_evals_saved += warm.cold_node_evals - warm.warm_node_evals
         return enc
+
+    def _context_costs(self, cf: ContextFeatures, pf: ProductionFeatures, logp: list[float],
+                       weights: Mapping[ProductionRef, float], nts: Mapping[str, Any]
+                       ) -> dict[tuple[Context, ProductionRef], float]:
+        """Costs of each child production in each context, by the rule of the context-free ones; a context
+        is returned only where some child's cost differs from its context-free cost (each context returned
+        gets its own copy of the child non-terminal, and its own bank, in the enumerator)."""
+        k, cap = float(self.config.cost_scale), int(self.config.max_extra)
+        leaves = bool(getattr(self.config, "price_leaves", True))
+        best: dict[int, float] = {}
+        for g, lp in zip(cf.group, logp):
+            best[g] = max(best.get(g, -1e30), lp)
+        rows: dict[int, dict[ProductionRef, float]] = {}
+        for c, g, lp in zip(cf.child, cf.group, logp):
+            ref = pf.refs[c]
+            prod = nts[ref.nonterminal].productions[ref.index]
+            extra = min(cap, max(0, round(k * (best[g] - lp))))
+            if not leaves and not _has_holes(prod, nts):
+                extra = 0
+            rows.setdefault(g, {})[ref] = float(_size(prod, nts) + extra)
+        out: dict[tuple[Context, ProductionRef], float] = {}
+        for g, costs in rows.items():
+            if any(weights.get(ref) != cost for ref, cost in costs.items()):
+                out.update({(cf.contexts[g], ref): cost for ref, cost in costs.items()})
+        return out
 
     _MAX_STATES = 256
 
@@ -673,7 +812,9 @@ class ReasonerGuide:
 
     def context_weights(self, problem: Problem, function: SynthFun, grammar: Grammar
                         ) -> Mapping[tuple[Context, ProductionRef], float]:
-        return {}  # context-free: the head does not see the parent production
+        """Costs by context, from a model with a context head (``context_head`` in its config; none for one
+        without): where they differ from :meth:`weights`."""
+        return self._encode(problem, function, grammar).context_weights
 
 
 def match_states(prev_batch: TreeBatch, prev_z: torch.Tensor, prev_text: bytes, batch: TreeBatch, text: bytes

@@ -30,10 +30,14 @@ from recursa.synth.generate import GeneratedProblem, generate, suite_texts
 from recursa.synth.grammar import default_grammar
 from recursa.synth.neural import (
     POINTS_ENV,
+    ContextFeatures,
     ProductionFeatures,
     RecursaForProductionScoring,
     SynthGuideConfig,
+    batch_contexts,
     batch_productions,
+    context_features,
+    context_targets,
     label_targets,
     production_features,
     spec_text,
@@ -52,6 +56,8 @@ class Example:
     targets: list[float]
     kind: str
     spec_bytes: int | None = None  # where the spec ends and the points' constraints begin (None: no points)
+    contexts: ContextFeatures | None = None  # with a context head: the grammar's contexts and their targets
+    context_targets: list[float] | None = None
 
 
 @dataclass
@@ -68,7 +74,7 @@ class TrainResult:
                 "held_out_size": self.held_out_size, "seconds": round(self.seconds, 1), **self.metrics}
 
 
-def make_example(g: GeneratedProblem, points: bool = False) -> Example:
+def make_example(g: GeneratedProblem, points: bool = False, contexts: bool = False) -> Example:
     """The example the guide learns from: the spec text (with the problem's CEGIS-style points appended when
     ``points``) parsed, the grammar's productions, and the target's production shares."""
     problem = g.problem()
@@ -79,7 +85,11 @@ def make_example(g: GeneratedProblem, points: bool = False) -> Example:
     text = spec_text(problem, fn, envs)
     tree = parse(text, "smtlib", drop_punctuation=True)
     spec_bytes = len(spec_text(problem, fn).encode()) if envs else None
-    return Example(tree, pf, label_targets(pf, g.label_counts()), g.kind, spec_bytes)
+    example = Example(tree, pf, label_targets(pf, g.label_counts()), g.kind, spec_bytes)
+    if contexts:
+        example.contexts = context_features(grammar, pf)
+        example.context_targets = context_targets(pf, example.contexts, g.context_counts())
+    return example
 
 
 def _batch(examples: list[Example]) -> tuple[TreeBatch, Any, torch.Tensor]:
@@ -89,9 +99,16 @@ def _batch(examples: list[Example]) -> tuple[TreeBatch, Any, torch.Tensor]:
     return batch, prods, targets
 
 
+def _context_batch(examples: list[Example]) -> tuple[Any, torch.Tensor]:
+    ctx = batch_contexts([e.contexts or ContextFeatures() for e in examples], [len(e.prods.refs) for e in examples])
+    targets = torch.tensor([t for e in examples for t in (e.context_targets or [])], dtype=torch.float32)
+    return ctx, targets
+
+
 def _loss(logp: torch.Tensor, prods: Any, targets: torch.Tensor, smoothing: float = LABEL_SMOOTHING) -> torch.Tensor:
     """Cross-entropy against the target's production shares, smoothed towards uniform within each used group:
-    the suite's specs are not the generator's, so the guide should not learn certainty it cannot have."""
+    the suite's specs are not the generator's, so the guide should not learn certainty it cannot have. (The
+    context head's loss is the same over its (parent, position) groups: ``prods`` is then its tensors.)"""
     groups_used = torch.zeros(prods.num_groups).index_add_(0, prods.group, targets) > 0
     size = torch.zeros(prods.num_groups).index_add_(0, prods.group, torch.ones_like(targets))
     used = groups_used[prods.group]
@@ -107,39 +124,59 @@ def evaluate(model: RecursaForProductionScoring, examples: list[Example], batch_
     chance: list[float] = []
     used_cost: list[float] = []
     unused_cost: list[float] = []
+    ctx_rows: tuple[list[float], ...] = ([], [], [], [])
     with torch.no_grad():
         for i in range(0, len(examples), batch_size):
             chunk = examples[i:i + batch_size]
             batch, prods, targets = _batch(chunk)
-            logp, _, _ = model(batch, prods)
-            groups: dict[int, list[tuple[float, float]]] = {}
-            for g, lp, t in zip(prods.group.tolist(), logp.tolist(), targets.tolist()):
-                groups.setdefault(g, []).append((lp, t))
-            for rows in groups.values():
-                if not any(t > 0 for _, t in rows):
-                    continue
-                best = max(lp for lp, _ in rows)
-                top1.append(float(max(rows)[1] > 0))
-                chance.append(sum(t > 0 for _, t in rows) / len(rows))
-                for lp, t in rows:
-                    (used_cost if t > 0 else unused_cost).append(best - lp)
+            logp, z, _ = model(batch, prods)
+            _rank(prods.group.tolist(), logp.tolist(), targets.tolist(), top1, chance, used_cost, unused_cost)
+            if getattr(model.config, "context_head", False):
+                ctx, ctx_targets = _context_batch(chunk)
+                ctx_logp = model.context_log_probs(batch, z, prods, ctx)
+                _rank(ctx.group.tolist(), ctx_logp.tolist(), ctx_targets.tolist(), *ctx_rows)
     model.train()
-    return {"top1": statistics.fmean(top1) if top1 else 0.0,
-            "chance_top1": statistics.fmean(chance) if chance else 0.0,
-            "used_extra_nats": statistics.fmean(used_cost) if used_cost else 0.0,
-            "unused_extra_nats": statistics.fmean(unused_cost) if unused_cost else 0.0}
+    out = {"top1": statistics.fmean(top1) if top1 else 0.0,
+           "chance_top1": statistics.fmean(chance) if chance else 0.0,
+           "used_extra_nats": statistics.fmean(used_cost) if used_cost else 0.0,
+           "unused_extra_nats": statistics.fmean(unused_cost) if unused_cost else 0.0}
+    if ctx_rows[0]:
+        out.update({"context_top1": statistics.fmean(ctx_rows[0]), "context_chance_top1": statistics.fmean(ctx_rows[1]),
+                    "context_used_extra_nats": statistics.fmean(ctx_rows[2]) if ctx_rows[2] else 0.0,
+                    "context_unused_extra_nats": statistics.fmean(ctx_rows[3]) if ctx_rows[3] else 0.0})
+    return out
+
+
+def _rank(groups_of: list[int], logp: list[float], targets: list[float], top1: list[float], chance: list[float],
+          used_cost: list[float], unused_cost: list[float]) -> None:
+    """Per softmax group the target uses: is the first-ranked entry used, the chance of that, and the extra
+    cost (``-log p/p_max``) of used and unused entries."""
+    groups: dict[int, list[tuple[float, float]]] = {}
+    for g, lp, t in zip(groups_of, logp, targets):
+        groups.setdefault(g, []).append((lp, t))
+    for rows in groups.values():
+        if not any(t > 0 for _, t in rows):
+            continue
+        best = max(lp for lp, _ in rows)
+        top1.append(float(max(rows)[1] > 0))
+        chance.append(sum(t > 0 for _, t in rows) / len(rows))
+        for lp, t in rows:
+            (used_cost if t > 0 else unused_cost).append(best - lp)
 
 
 def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, seed: int = 0,
           batch_size: int = 16, lr: float = 3e-3, hidden_size: int = 32, held_out: int = 300,
-          log_every: int = 50, progress: bool = True, threads: int = 1, points: bool | None = None, **_: Any
-          ) -> TrainResult:
+          log_every: int = 50, progress: bool = True, threads: int = 1, points: bool | None = None,
+          context_head: bool = False, **_: Any) -> TrainResult:
     """Train the guide and save it (``save_pretrained``) with a MODEL_CARD.md and training.json in ``output``.
 
     ``points``: logical specs carry their generated CEGIS-style points (the config then says ``read_points``,
     and the guide reads counterexamples in ``recursa synth``); False trains on the spec text alone, as the
     shipped guide was. Default: ``RECURSA_SYNTH_GUIDE_POINTS=1`` in the environment (the CLI has no flag for
-    it), else False — so the shipped guide's recorded command still makes the shipped guide."""
+    it), else False — so the shipped guide's recorded command still makes the shipped guide.
+
+    ``context_head``: also learn each production's probability as the argument of each parent production
+    (``recursa train synth --set context_head=true``); the guide then prices productions per context."""
     from transformers.utils import logging as hf_logging
 
     from recursa.train.checkpoint import atomic_write_text
@@ -160,10 +197,11 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     test_problems = [g for g in generate(held_out, seed + HELD_OUT_SEED_OFFSET, exclude=exclude)
                      if " ".join(g.text.split()) not in train_texts]
     overlap = held_out - len(test_problems)
-    data = [make_example(g, points) for g in train_problems]
-    test = [make_example(g, points) for g in test_problems]
+    data = [make_example(g, points, context_head) for g in train_problems]
+    test = [make_example(g, points, context_head) for g in test_problems]
     config = SynthGuideConfig(hidden_size=hidden_size, feature_size=hidden_size, top_down=False, max_iter=60,
-                              tol=1e-3, backward="phantom", phantom_steps=2, read_points=points)
+                              tol=1e-3, backward="phantom", phantom_steps=2, read_points=points,
+                              context_head=context_head)
     model = RecursaForProductionScoring(config)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
@@ -174,8 +212,11 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     for step in range(1, steps + 1):
         chunk = rng.sample(data, min(batch_size, len(data)))
         batch, prods, targets = _batch(chunk)
-        logp, _, _ = model(batch, prods)
+        logp, z, _ = model(batch, prods)
         loss = _loss(logp, prods, targets)
+        if context_head:
+            ctx, ctx_targets = _context_batch(chunk)
+            loss = loss + _loss(model.context_log_probs(batch, z, prods, ctx), ctx, ctx_targets)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -196,7 +237,8 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     seconds = time.time() - t0
     result = TrainResult(str(out), steps, len(data), len(test), seconds, metrics)
     command = ((f"{POINTS_ENV}=1 " if points else "")
-               + f"recursa train synth -o {out} --steps {steps} --train-size {train_size} --seed {seed}")
+               + f"recursa train synth -o {out} --steps {steps} --train-size {train_size} --seed {seed}"
+               + (" --set context_head=true" if context_head else ""))
     atomic_write_text(out / "training.json", json.dumps({"command": command, **result.to_json()}, indent=2) + "\n")
     atomic_write_text(out / "MODEL_CARD.md", _card(command, result, config))
     return result

@@ -14,6 +14,11 @@ back). The engine adds the other half of the mixing rule (:data:`recursa.synth.e
 guided order gets a share of the time, and a problem it has not answered by then is searched again in the
 uniform order.
 
+With ``context_head`` (``recursa train synth --set context_head=true``) the model also scores every production
+as argument ``i`` of every parent production (:func:`context_features`; a parent-conditioned grammar, as in
+Euphony), and the guide's :meth:`ReasonerGuide.context_weights` hands the grammar compiler the contexts whose
+costs differ from the context-free ones. The shipped guide has no context head (its card says why).
+
 Trained by :mod:`recursa.synth.train_guide` on :mod:`recursa.synth.generate` problems; shipped in
 ``recursa/models/synth``. Imported only for ``--guide reasoner`` (torch and transformers are heavy).
 """

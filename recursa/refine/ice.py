@@ -277,7 +277,11 @@ class Refiner:
         self._nonlinear_ok = False
         self.sampler = sampler
         self.stats = RefineStats()
-        self.solver = solver or z3.Solver(ctx=self.enc.ctx)
+        # Machine integers are bit-vectors only: Z3's incremental bit-blasting solver answers their push/pop
+        # queries in milliseconds where the general one took seconds (a consecution query with a few
+        # multiplications by constants: 1.6 s against 0.04 s)
+        self.solver = solver or (z3.SolverFor("QF_BV", ctx=self.enc.ctx) if self.enc.machine
+                                 else z3.Solver(ctx=self.enc.ctx))
         self.clauses = clauses(ts)
         self.ind = [c for c in self.clauses if c.dst_kind == "head"]
         self.safety = [c for c in self.clauses if c.dst_kind == "error"]

@@ -747,20 +747,9 @@ class ReasonerGuide:
         finally:
             torch.set_num_threads(before)
         logp_list = logp.tolist()
-        weights: dict[ProductionRef, float] = {}
-        log_probs: dict[ProductionRef, float] = {}
-        best: dict[int, float] = {}
-        for g, lp in zip(pf.group, logp_list):
-            best[g] = max(best.get(g, -1e30), lp)
+        log_probs = dict(zip(pf.refs, logp_list))
         nts = {nt.name: nt for nt in grammar.nonterminals}
-        k, cap = float(self.config.cost_scale), int(self.config.max_extra)
-        leaves = bool(getattr(self.config, "price_leaves", True))
-        for ref, g, lp in zip(pf.refs, pf.group, logp_list):
-            log_probs[ref] = lp
-            extra = min(cap, max(0, round(k * (best[g] - lp))))
-            if not leaves and not _has_holes(nts[ref.nonterminal].productions[ref.index], nts):
-                extra = 0
-            weights[ref] = float(_size(nts[ref.nonterminal].productions[ref.index], nts) + extra)
+        weights = dict(zip(pf.refs, self._costs(pf.refs, pf.group, logp_list, nts)))
         enc = _Encoded(weights, log_probs, iters, evals, time.perf_counter() - t0 - measure_s,
                        self._context_costs(cf, pf, ctx_logp, weights, nts) if cf is not None else {})
         self._cache[key] = enc
@@ -776,29 +765,38 @@ class ReasonerGuide:
             self.stats.warm_node_evals_saved += warm.cold_node_evals - warm.warm_node_evals
         return enc
 
-    def _context_costs(self, cf: ContextFeatures, pf: ProductionFeatures, logp: list[float],
-                       weights: Mapping[ProductionRef, float], nts: Mapping[str, Any]
-                       ) -> dict[tuple[Context, ProductionRef], float]:
-        """Costs of each child production in each context, by the rule of the context-free ones; a context
-        is returned only where some child's cost differs from its context-free cost (each context returned
-        gets its own copy of the child non-terminal, and its own bank, in the enumerator)."""
+    def _costs(self, refs: Sequence[ProductionRef], groups: Sequence[int], logp: Sequence[float],
+               nts: Mapping[str, Any]) -> list[float]:
+        """The enumeration cost of each production from its ``log p`` within its softmax group: its size plus
+        ``round(k * -log(p / p_max))``, capped at ``max_extra`` (leaves keep their size without ``price_leaves``)."""
         k, cap = float(self.config.cost_scale), int(self.config.max_extra)
         leaves = bool(getattr(self.config, "price_leaves", True))
         best: dict[int, float] = {}
-        for g, lp in zip(cf.group, logp):
+        for g, lp in zip(groups, logp):
             best[g] = max(best.get(g, -1e30), lp)
-        rows: dict[int, dict[ProductionRef, float]] = {}
-        for c, g, lp in zip(cf.child, cf.group, logp):
-            ref = pf.refs[c]
+        out = []
+        for ref, g, lp in zip(refs, groups, logp):
             prod = nts[ref.nonterminal].productions[ref.index]
             extra = min(cap, max(0, round(k * (best[g] - lp))))
             if not leaves and not _has_holes(prod, nts):
                 extra = 0
-            rows.setdefault(g, {})[ref] = float(_size(prod, nts) + extra)
+            out.append(float(_size(prod, nts) + extra))
+        return out
+
+    def _context_costs(self, cf: ContextFeatures, pf: ProductionFeatures, logp: list[float],
+                       weights: Mapping[ProductionRef, float], nts: Mapping[str, Any]
+                       ) -> dict[tuple[Context, ProductionRef], float]:
+        """Costs of each child production in each context, by the same rule; a context is returned only where
+        some child's cost differs from its context-free cost (the grammar compiler gives each such argument
+        position its own view of the child non-terminal's bank)."""
+        children = [pf.refs[c] for c in cf.child]
         out: dict[tuple[Context, ProductionRef], float] = {}
-        for g, costs in rows.items():
-            if any(weights.get(ref) != cost for ref, cost in costs.items()):
-                out.update({(cf.contexts[g], ref): cost for ref, cost in costs.items()})
+        rows: dict[int, list[tuple[ProductionRef, float]]] = {}
+        for ref, g, cost in zip(children, cf.group, self._costs(children, cf.group, logp, nts)):
+            rows.setdefault(g, []).append((ref, cost))
+        for g, row in rows.items():
+            if any(weights.get(ref) != cost for ref, cost in row):
+                out.update({(cf.contexts[g], ref): cost for ref, cost in row})
         return out
 
     _MAX_STATES = 256

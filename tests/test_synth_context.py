@@ -110,3 +110,41 @@ def test_train_synth_takes_only_guide_settings(tmp_path: Path) -> None:
                                   "--set", "max_iter=3"])
     assert r.exit_code == 2 and "not a guide option" in r.output and "context_head" in r.output
     assert not (tmp_path / "g").exists()
+
+
+def test_an_answer_is_read_back_as_a_derivation_of_the_grammar() -> None:
+    from recursa.synth.solutions import derivation
+
+    problem = read_problem("g.sl", GRAMMAR)
+    fn = problem.functions[0]
+    body = read_problem("k.sl", GRAMMAR.replace("(check-synth)", "") + "(define-fun k ((x Int)) Int "
+                        "(ite (not (<= x 1)) (+ x 1) x))").definitions["k"].body
+    found = derivation(body, fn.grammar)
+    assert found is not None
+    uses, contexts = found
+    assert uses == Counter({("S", "(ite B S S)"): 1, ("B", "(not B)"): 1, ("B", "(<= S S)"): 1, ("S", "x"): 3,
+                            ("S", "1"): 2, ("S", "(+ S S)"): 1})
+    assert contexts[("S", "(ite B S S)", 0, "B", "(not B)")] == 1
+    assert contexts[("B", "(<= S S)", 1, "S", "1")] == 1 and contexts[("S", "(+ S S)", 0, "S", "x")] == 1
+    assert sum(contexts.values()) == sum(uses.values()) - 1
+    outside = read_problem("k.sl", GRAMMAR.replace("(check-synth)", "") + "(define-fun k ((x Int)) Int "
+                           "(- x 1))").definitions["k"].body
+    assert derivation(outside, fn.grammar) is None  # no (- S S) in this grammar
+
+
+def test_generated_problems_relabelled_with_the_engines_own_searched_answers() -> None:
+    from recursa.synth.solutions import relabel
+
+    kept = 0
+    for g in generate(12, seed=11):
+        r = relabel(g)
+        if r is None:
+            continue
+        kept += 1
+        problem = r.problem()
+        fn = problem.functions[0]
+        grammar = fn.grammar or default_grammar(problem, fn)
+        names = {(ref.nonterminal, ref.text) for ref in production_features(fn, grammar).refs}
+        assert set(r.label_counts()) <= names and r.text == g.text
+        assert sum(r.context_counts().values()) == sum(r.label_counts().values()) - 1
+    assert kept >= 3

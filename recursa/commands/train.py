@@ -168,7 +168,7 @@ def _train_synth_values(ctx: click.Context, output: str | None, resume: bool, op
 
 
 #: ``recursa train synth --set KEY=VALUE`` keys (recursa.synth.train_guide.train's options)
-_SYNTH_SETTINGS = ("context_head",)
+_SYNTH_SETTINGS = ("context_head", "labels")
 
 
 def _train_synth(ctx: click.Context, output: str | None, resume: bool, options: dict[str, Any],

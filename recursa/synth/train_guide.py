@@ -167,7 +167,7 @@ def _rank(groups_of: list[int], logp: list[float], targets: list[float], top1: l
 def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, seed: int = 0,
           batch_size: int = 16, lr: float = 3e-3, hidden_size: int = 32, held_out: int = 300,
           log_every: int = 50, progress: bool = True, threads: int = 1, points: bool | None = None,
-          context_head: bool = False, **_: Any) -> TrainResult:
+          context_head: bool = False, labels: str = "target", **_: Any) -> TrainResult:
     """Train the guide and save it (``save_pretrained``) with a MODEL_CARD.md and training.json in ``output``.
 
     ``points``: logical specs carry their generated CEGIS-style points (the config then says ``read_points``,
@@ -176,7 +176,12 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     it), else False — so the shipped guide's recorded command still makes the shipped guide.
 
     ``context_head``: also learn each production's probability as the argument of each parent production
-    (``recursa train synth --set context_head=true``); the guide then prices productions per context."""
+    (``recursa train synth --set context_head=true``); the guide then prices productions per context.
+
+    ``labels``: ``target`` learns the productions of each generated problem's random target; ``solutions``
+    learns those of the unguided engine's own answer to it (:mod:`recursa.synth.solutions`; problems it
+    answers by a linear fit or a completion, or not at all, are left out, so ``train_size`` problems give
+    fewer examples)."""
     from transformers.utils import logging as hf_logging
 
     from recursa.train.checkpoint import atomic_write_text
@@ -190,6 +195,8 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     torch.set_num_threads(max(1, threads))
     torch.manual_seed(seed)
     t0 = time.time()
+    if labels not in ("target", "solutions"):
+        raise ValueError(f"labels must be 'target' or 'solutions', not {labels!r}")
     exclude = suite_texts()
     train_problems = list(generate(train_size, seed, exclude=exclude))
     train_texts = {" ".join(g.text.split()) for g in train_problems}
@@ -197,6 +204,11 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     test_problems = [g for g in generate(held_out, seed + HELD_OUT_SEED_OFFSET, exclude=exclude)
                      if " ".join(g.text.split()) not in train_texts]
     overlap = held_out - len(test_problems)
+    if labels == "solutions":
+        from recursa.synth.solutions import relabelled
+
+        train_problems = list(relabelled(train_problems))
+        test_problems = list(relabelled(test_problems))
     data = [make_example(g, points, context_head) for g in train_problems]
     test = [make_example(g, points, context_head) for g in test_problems]
     config = SynthGuideConfig(hidden_size=hidden_size, feature_size=hidden_size, top_down=False, max_iter=60,
@@ -238,14 +250,17 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     result = TrainResult(str(out), steps, len(data), len(test), seconds, metrics)
     command = ((f"{POINTS_ENV}=1 " if points else "")
                + f"recursa train synth -o {out} --steps {steps} --train-size {train_size} --seed {seed}"
-               + (" --set context_head=true" if context_head else ""))
+               + (" --set context_head=true" if context_head else "")
+               + (f" --set labels={labels}" if labels != "target" else ""))
     atomic_write_text(out / "training.json", json.dumps({"command": command, **result.to_json()}, indent=2) + "\n")
-    atomic_write_text(out / "MODEL_CARD.md", _card(command, result, config))
+    atomic_write_text(out / "MODEL_CARD.md", _card(command, result, config, labels))
     return result
 
 
-def _card(command: str, r: TrainResult, config: SynthGuideConfig) -> str:
+def _card(command: str, r: TrainResult, config: SynthGuideConfig, labels: str = "target") -> str:
     m = r.metrics
+    label = ("the productions the random target uses" if labels == "target" else
+             "the productions of the unguided engine's answer (problems it answered by search)")
     return f"""# recursa synthesis guide
 
 Scores the productions of a SyGuS grammar against the specification, read by the equilibrium reasoner
@@ -254,7 +269,7 @@ enumeration costs (`size + min({config.max_extra}, round({config.cost_scale} * -
 
 - Made by: `{command}` (torch on 1 CPU thread, {r.seconds:.0f} s)
 - Data: {r.train_size} generated problems (`recursa.synth.generate`, kinds lia, clia, lia_grammar, pbe_lia, bv,
-  bv_pbe; none equal to a file of `tasks/synthesis`), label = the productions the random target uses.
+  bv_pbe; none equal to a file of `tasks/synthesis`), label = {label}.
 - Held out: {r.held_out_size} generated problems from another seed, not used in training
   ({m.get('held_out_texts_also_in_train', 0)} drawn with a text that also occurs in the training set were dropped).
 - Held-out accuracy of the production predictor: top-1 {m['held_out_top1']:.3f} (the first-ranked production

@@ -148,3 +148,11 @@ def test_generated_problems_relabelled_with_the_engines_own_searched_answers() -
         assert set(r.label_counts()) <= names and r.text == g.text
         assert sum(r.context_counts().values()) == sum(r.label_counts().values()) - 1
     assert kept >= 3
+
+
+@pytest.mark.parametrize("steps", [1, 10])
+def test_a_run_too_short_for_a_warm_up_still_trains(tmp_path: Path, steps: int) -> None:
+    from recursa.synth.train_guide import train
+
+    result = train(str(tmp_path / "g"), steps=steps, train_size=20, held_out=10, progress=False)
+    assert result.steps == steps and (tmp_path / "g" / "model.safetensors").is_file()

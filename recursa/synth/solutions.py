@@ -12,7 +12,6 @@ fit's or a completion's answer shape says nothing about the enumeration order.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 
 from recursa.symbolic.terms import App, Lit, Term, Var, to_smtlib
@@ -92,12 +91,4 @@ def relabel(g: GeneratedProblem, timeout_s: float = 2.0) -> GeneratedProblem | N
                    contexts=tuple(sorted((*k, n) for k, n in contexts.items())))
 
 
-def relabelled(problems: list[GeneratedProblem], timeout_s: float = 2.0) -> Iterator[GeneratedProblem]:
-    """The problems :func:`relabel` keeps, relabelled."""
-    for g in problems:
-        r = relabel(g, timeout_s)
-        if r is not None:
-            yield r
-
-
-__all__ = ["SEARCHED", "derivation", "relabel", "relabelled"]
+__all__ = ["SEARCHED", "derivation", "relabel"]

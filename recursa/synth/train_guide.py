@@ -92,6 +92,20 @@ def make_example(g: GeneratedProblem, points: bool = False, contexts: bool = Fal
     return example
 
 
+def _relabel(problems: list[GeneratedProblem], what: str, progress: bool) -> list[GeneratedProblem]:
+    """:func:`recursa.synth.solutions.relabel` over ``problems`` (a line every 500 when ``progress``)."""
+    from recursa.synth.solutions import relabel
+
+    kept = []
+    for i, g in enumerate(problems, start=1):
+        r = relabel(g)
+        if r is not None:
+            kept.append(r)
+        if progress and (i % 500 == 0 or i == len(problems)):
+            print(f"solving {what} problems: {i}/{len(problems)}, {len(kept)} answered by search", file=sys.stderr)
+    return kept
+
+
 def _batch(examples: list[Example]) -> tuple[TreeBatch, Any, torch.Tensor]:
     batch = TreeBatch.from_trees([e.tree for e in examples])
     prods = batch_productions(batch, [e.prods for e in examples], [e.spec_bytes for e in examples])
@@ -205,10 +219,8 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
                      if " ".join(g.text.split()) not in train_texts]
     overlap = held_out - len(test_problems)
     if labels == "solutions":
-        from recursa.synth.solutions import relabelled
-
-        train_problems = list(relabelled(train_problems))
-        test_problems = list(relabelled(test_problems))
+        train_problems = _relabel(train_problems, "training", progress)
+        test_problems = _relabel(test_problems, "held-out", progress)
     data = [make_example(g, points, context_head) for g in train_problems]
     test = [make_example(g, points, context_head) for g in test_problems]
     config = SynthGuideConfig(hidden_size=hidden_size, feature_size=hidden_size, top_down=False, max_iter=60,
@@ -217,7 +229,9 @@ def train(output: str | None = None, steps: int = 1500, train_size: int = 3000, 
     model = RecursaForProductionScoring(config)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+    # one-cycle needs a warm-up phase of at least a step or two; a run shorter than that keeps lr constant
+    sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1) if steps >= 30
+             else torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0))
     logger = MetricLogger(out, tensorboard=False)
     rng = random.Random(seed)
     losses: list[float] = []

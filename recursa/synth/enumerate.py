@@ -135,10 +135,11 @@ class Enumerator:
             c = self.cost
             if self.max_cost and c > self.max_cost:
                 return
-            if (c > self.top_cost * self.max_arity + self.max_rule_cost + self.max_delta
+            if (c > (self.top_cost + self.max_delta) * self.max_arity + self.max_rule_cost
                     and not any(self.pending.values())):
-                # Saturated: every combination of the banked terms costs less than c and was tried, so the
-                # bank holds every behaviour the grammar has on these points (finite grammars always end here).
+                # Saturated: every combination of the banked terms (a view's at most max_delta above its
+                # non-terminal's) costs less than c and was tried, so the bank holds every behaviour the grammar
+                # has on these points (finite grammars always end here).
                 self.exhausted = True
                 return
             for nt, rules in self.g.rules.items():
@@ -153,13 +154,12 @@ class Enumerator:
                         bucket.append((vec, term))
                         for view, deltas in views:  # same level or later: parents read levels below c only
                             self.levels[view].setdefault(c + deltas[idx], []).append((vec, term))
-                            self.top_cost = max(self.top_cost, c + deltas[idx])
                         yield nt, c, term, vec
                 if self.scorer is not None:
                     bucket = self._delay(nt, bucket, c)
                 if bucket:
                     self.levels[nt][c] = bucket
-                    self.top_cost = max(self.top_cost, c)
+                    self.top_cost = c
 
     def _delay(self, nt: str, bucket: list[Entry], c: int) -> list[Entry]:
         """The entries stored at level ``c``: this level's undelayed ones and those delayed to it earlier."""

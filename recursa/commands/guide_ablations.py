@@ -113,17 +113,15 @@ class _Oracle(UniformGuide):
         body = self.answers.get(problem.path)
         if body is None:
             return {}
-        nodes = postorder(body)
-        ops = {(n.op, len(n.args)) for n in nodes if isinstance(n, App)}
-        leaves = {to_smtlib(n) for n in nodes if not isinstance(n, App)}
+        used = {_shape(n) for n in postorder(body)}
         nts = {nt.name: nt for nt in grammar.nonterminals}
         out: dict[ProductionRef, float] = {}
         for nt in grammar.nonterminals:
             for i, prod in enumerate(nt.productions):
                 if isinstance(prod, (AnyConstant, AnyVariable)):
                     continue
-                used = (prod.op, len(prod.args)) in ops if isinstance(prod, App) else to_smtlib(prod) in leaves
-                out[ProductionRef(nt.name, i, to_smtlib(prod))] = float(_size(prod, nts) + (0 if used else self.extra))
+                extra = 0 if _shape(prod) in used else self.extra
+                out[ProductionRef(nt.name, i, to_smtlib(prod))] = float(_size(prod, nts) + extra)
         return out
 
 

@@ -150,15 +150,16 @@ def evaluate(model: RecursaForProductionScoring, examples: list[Example], batch_
                 ctx_logp = model.context_log_probs(batch, z, prods, ctx)
                 _rank(ctx.group.tolist(), ctx_logp.tolist(), ctx_targets.tolist(), *ctx_rows)
     model.train()
-    out = {"top1": statistics.fmean(top1) if top1 else 0.0,
-           "chance_top1": statistics.fmean(chance) if chance else 0.0,
-           "used_extra_nats": statistics.fmean(used_cost) if used_cost else 0.0,
-           "unused_extra_nats": statistics.fmean(unused_cost) if unused_cost else 0.0}
+    out = _summary((top1, chance, used_cost, unused_cost))
     if ctx_rows[0]:
-        out.update({"context_top1": statistics.fmean(ctx_rows[0]), "context_chance_top1": statistics.fmean(ctx_rows[1]),
-                    "context_used_extra_nats": statistics.fmean(ctx_rows[2]) if ctx_rows[2] else 0.0,
-                    "context_unused_extra_nats": statistics.fmean(ctx_rows[3]) if ctx_rows[3] else 0.0})
+        out.update(_summary(ctx_rows, "context_"))
     return out
+
+
+def _summary(rows: tuple[list[float], ...], prefix: str = "") -> dict[str, float]:
+    """The means of :func:`_rank`'s four lists (0 for an empty one), named with ``prefix``."""
+    names = ("top1", "chance_top1", "used_extra_nats", "unused_extra_nats")
+    return {prefix + name: statistics.fmean(xs) if xs else 0.0 for name, xs in zip(names, rows)}
 
 
 def _rank(groups_of: list[int], logp: list[float], targets: list[float], top1: list[float], chance: list[float],

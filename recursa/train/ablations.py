@@ -93,20 +93,17 @@ def main(argv: list[str] | None = None) -> int:
     reports: dict[str, EvalReport] = {}
     runs: dict[str, dict[str, Any]] = {}
     for variant in (v for v in VARIANTS if v.name in wanted):
+        run_dir = work / variant.name.replace(" ", "-")
+        cfg = _config(args, variant, run_dir)
         if variant.name == "recipe" and args.recipe_from:
             try:
-                runs[variant.name] = recipe_run(Path(args.recipe_from), args, variant)
+                runs[variant.name] = recipe_run(Path(args.recipe_from), cfg, variant)
             except ValueError as e:
                 print(f"error: --recipe-from {e}", file=sys.stderr)
                 return 2
             model = load_model(args.recipe_from, "cpu")
             _evaluate_variant(model, variant, examples, data, reports)
             continue
-        run_dir = work / variant.name.replace(" ", "-")
-        cfg = TrainConfig(task=args.task, output=str(run_dir), steps=args.steps, batch_size=args.batch_size,
-                          lr=args.lr, train_size=args.train_size, hidden_size=args.hidden, threads=args.threads,
-                          device=args.device, checkpoint_every=500, progress=False, tensorboard=False,
-                          reasoner={**REASONER_DEFAULTS, **variant.changes})
         result = train(cfg, resume=args.resume and (run_dir / "latest").is_file())
         runs[variant.name] = {"run": str(result.run_dir), "changes": variant.changes, "question": variant.question,
                               "train_seconds": train_seconds(result.run_dir), "steps": result.step}
@@ -119,6 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_text(out / "ABLATIONS.md", ablation_card(command.strip(), args, runs, reports))
     print((out / "ABLATIONS.md").read_text(encoding="utf-8"))
     return 0
+
+
+def _config(args: argparse.Namespace, variant: Variant, run_dir: Path) -> TrainConfig:
+    """How ``variant`` is trained: the same budget for every variant, the recipe's options changed as it says."""
+    return TrainConfig(task=args.task, output=str(run_dir), steps=args.steps, batch_size=args.batch_size,
+                       lr=args.lr, train_size=args.train_size, hidden_size=args.hidden, threads=args.threads,
+                       device=args.device, checkpoint_every=500, progress=False, tensorboard=False,
+                       reasoner={**REASONER_DEFAULTS, **variant.changes})
 
 
 def _evaluate_variant(model: Any, variant: Variant, examples: list[Any], data: str,
@@ -150,23 +155,21 @@ _BUDGET_KEYS = ("task", "steps", "batch_size", "lr", "train_size", "hidden_size"
                 "warmup", "min_lr_ratio", "clip", "depths", "curriculum")
 
 
-def recipe_run(folder: Path, args: argparse.Namespace, variant: Variant) -> dict[str, Any]:
-    """The run record of a model trained with the full recipe at the variants' budget (``folder``'s
-    ``training.json``, as written by :mod:`recursa.train.default_model`); ValueError naming what differs."""
+def recipe_run(folder: Path, recipe: TrainConfig, variant: Variant) -> dict[str, Any]:
+    """The run record of a model trained as ``recipe`` (the recipe variant's config) says, as far as what is
+    trained goes (``folder``'s ``training.json``, as written by :mod:`recursa.train.default_model`); ValueError
+    naming what differs."""
     try:
         info = json.loads((folder / "training.json").read_text(encoding="utf-8"))
         cfg, run = info["config"], info["runs"]["recursa"]
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{folder}: no readable training record ({e})") from None
-    want = {"task": args.task, "steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
-            "train_size": args.train_size, "hidden_size": args.hidden}
-    defaults = TrainConfig(task=args.task, output="")
     for key in _BUDGET_KEYS:
-        expected = want.get(key, getattr(defaults, key))
+        expected = getattr(recipe, key)
         if cfg.get(key) != expected:
             raise ValueError(f"{folder}: trained with {key}={cfg.get(key)!r}, the variants with {expected!r}")
     options = dict(cfg.get("reasoner") or {})
-    for key, value in REASONER_DEFAULTS.items():
+    for key, value in recipe.reasoner.items():
         if key == "snap_kinds":  # later tasks added node kinds; the ones the model snaps must be among them
             if not set(options.get(key, [])) <= set(value):
                 raise ValueError(f"{folder}: snaps node kinds the recipe does not")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from recursa.symbolic.terms import BOOL, INT, App, Lit, Sort, Term, Var, postorder, to_smtlib
 from recursa.synth.evaluate import evaluate
-from recursa.synth.grammar import UndefinedValue, _number_holes, _substitute, default_grammar
+from recursa.synth.grammar import UndefinedValue, _number_holes, _substitute, default_grammar, production_text
 from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, NonTerminal, Problem
 from recursa.synth.sygus import read_problem
 
@@ -147,18 +147,18 @@ def _draw(rng: random.Random, grammar: Grammar, params: list[tuple[str, Sort]], 
         i = rng.choice(choices)
         prod = nt.productions[i]
         if isinstance(prod, AnyConstant):
-            note(name, f"(Constant {prod.sort})", parent)
+            note(name, production_text(prod), parent)
             if prod.sort == BOOL:
                 return Lit(rng.random() < 0.5, BOOL)
             return Lit(rng.choice([0, 1, 2, 3, rng.randint(-5, 10)]) % ((1 << prod.sort.width) if prod.sort.is_bv
                                                                        else 1 << 62), prod.sort)
         if isinstance(prod, AnyVariable):
-            note(name, f"(Variable {prod.sort})", parent)
+            note(name, production_text(prod), parent)
             names = [p for p, s in params if s == prod.sort]
             if not names:
                 raise _Reject
             return Var(rng.choice(names), prod.sort)
-        text = to_smtlib(prod)
+        text = production_text(prod)
         note(name, text, parent)
         template, holes = _number_holes(prod, nts)
         if not holes:

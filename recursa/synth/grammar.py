@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from recursa.symbolic.concrete import UndefinedValue
-from recursa.symbolic.terms import BOOL, INT, App, Lit, Sort, Term, Var, postorder
+from recursa.symbolic.terms import BOOL, INT, App, Lit, Sort, Term, Var, postorder, to_smtlib
 from recursa.synth.evaluate import Vector, evaluate, vector_op
 from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, NonTerminal, Problem, SynthFun
 
@@ -122,6 +122,15 @@ class CompiledGrammar:
 
 _COMMUTATIVE = frozenset({"+", "*", "and", "or", "=", "distinct", "xor", "bvand", "bvor", "bvxor", "bvadd",
                           "bvmul", "bvnand", "bvnor", "bvxnor", "bvcomp"})
+
+
+def production_text(prod: Any) -> str:
+    """A production as its :class:`ProductionRef` names it: SMT-LIB text, or ``(Constant S)`` / ``(Variable S)``."""
+    if isinstance(prod, AnyConstant):
+        return f"(Constant {prod.sort})"
+    if isinstance(prod, AnyVariable):
+        return f"(Variable {prod.sort})"
+    return to_smtlib(prod)
 
 
 def _hole_name(i: int) -> str:
@@ -261,8 +270,6 @@ def default_grammar(problem: Problem, fn: SynthFun) -> Grammar:
 def compile_grammar(problem: Problem, fn: SynthFun, guide: Guide | None = None,
                     definitions: Mapping[str, Callable] | None = None) -> CompiledGrammar:
     """Compile ``fn``'s grammar (or the default one) into :class:`Rule` lists, costed by ``guide``."""
-    from recursa.symbolic.terms import to_smtlib
-
     grammar = fn.grammar or default_grammar(problem, fn)
     definitions = definitions or {}
     nts = {nt.name: nt for nt in grammar.nonterminals}
@@ -276,14 +283,14 @@ def compile_grammar(problem: Problem, fn: SynthFun, guide: Guide | None = None,
         for index, prod in enumerate(nt.productions):
             if isinstance(prod, AnyConstant):
                 has_any_constant = True
-                ref = ProductionRef(nt.name, index, f"(Constant {prod.sort})")
+                ref = ProductionRef(nt.name, index, production_text(prod))
                 consts = _grammar_constants(problem, grammar, prod.sort)
                 for c in consts:
                     lit = _literal(c, prod.sort)
                     rules.append(_leaf_rule(nt.name, ref, lit, weights))
                 continue
             if isinstance(prod, AnyVariable):
-                ref = ProductionRef(nt.name, index, f"(Variable {prod.sort})")
+                ref = ProductionRef(nt.name, index, production_text(prod))
                 for name, s in fn.params:
                     if s == prod.sort:
                         rules.append(_leaf_rule(nt.name, ref, Var(name, s), weights))

@@ -43,7 +43,7 @@ from recursa.paths import SYNTH_MODEL_DIR
 from recursa.symbolic.concrete import apply as apply_op
 from recursa.symbolic.terms import BOOL, App, Lit, Term, Var, to_smtlib
 from recursa.symbolic.terms import fold as fold_term
-from recursa.synth.grammar import Context, ProductionRef, _number_holes
+from recursa.synth.grammar import Context, ProductionRef, _number_holes, production_text
 from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, Problem, SynthFun
 from recursa.trees.batch import TreeBatch
 from recursa.trees.flatten import FlatTree, parse, token_id
@@ -285,12 +285,12 @@ def production_features(fn: SynthFun, grammar: Grammar) -> ProductionFeatures:
             lit = [0.0] * CONST_FEATURES
             anchor = 0
             arity = 0
+            text = production_text(prod)
             if isinstance(prod, AnyConstant):
-                text, kind, op = f"(Constant {prod.sort})", 4, "<constant>"
+                kind, op = 4, "<constant>"
             elif isinstance(prod, AnyVariable):
-                text, kind, op = f"(Variable {prod.sort})", 5, "<variable>"
+                kind, op = 5, "<variable>"
             else:
-                text = to_smtlib(prod)
                 _, holes = _number_holes(prod, nts)
                 arity = len(holes)
                 if isinstance(prod, Var):

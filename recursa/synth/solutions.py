@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from recursa.symbolic.terms import App, Lit, Term, Var, to_smtlib
 from recursa.synth.generate import GeneratedProblem
-from recursa.synth.grammar import UniformGuide, _number_holes, default_grammar
+from recursa.synth.grammar import UniformGuide, _number_holes, default_grammar, production_text
 from recursa.synth.problem import AnyConstant, AnyVariable, Grammar, SynthOptions, SynthStatus
 
 #: how the engine found an answer, for answers whose shape is the enumeration's (see the module docstring)
@@ -53,11 +53,11 @@ def _production(node: Term, name: str, nts: dict) -> tuple[str, tuple[str, ...]]
     for prod in nts[name].productions:
         if isinstance(prod, AnyConstant):
             if isinstance(node, Lit) and node.sort == prod.sort:
-                return f"(Constant {prod.sort})", ()
+                return production_text(prod), ()
             continue
         if isinstance(prod, AnyVariable):
             if isinstance(node, Var) and node.sort == prod.sort:
-                return f"(Variable {prod.sort})", ()
+                return production_text(prod), ()
             continue
         if isinstance(prod, (Var, Lit)):
             if not isinstance(prod, Var) or prod.name not in nts:
